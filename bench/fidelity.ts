@@ -1,0 +1,2 @@
+// bench:fidelity — placeholder; to be implemented.
+console.log("bench:fidelity: not implemented yet");

@@ -1,0 +1,2 @@
+// bench:fuzz — placeholder; to be implemented.
+console.log("bench:fuzz: not implemented yet");

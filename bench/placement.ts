@@ -1,0 +1,2 @@
+// bench:placement — placeholder; to be implemented.
+console.log("bench:placement: not implemented yet");

@@ -1,0 +1,2 @@
+// bench:twin — placeholder; to be implemented.
+console.log("bench:twin: not implemented yet");

@@ -1,0 +1,2 @@
+// bench:ui — placeholder; to be implemented.
+console.log("bench:ui: not implemented yet");

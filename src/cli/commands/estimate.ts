@@ -1,0 +1,7 @@
+import { EXIT_USAGE, type CommandHandler } from "../types";
+
+/** `cli estimate` — not implemented yet. */
+export const run: CommandHandler = (_args, io) => {
+  io.stderr(JSON.stringify({ error: "not implemented" }) + "\n");
+  return EXIT_USAGE;
+};
