@@ -25,7 +25,11 @@ function run(cmd, args, env = {}) {
   const res = spawnSync(cmd, args, {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "1", ...env },
+    env: {
+      ...process.env,
+      ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: "1" } : {}),
+      ...env,
+    },
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (res.error) console.error(`[test-all] could not start ${cmd}: ${res.error.message}`);
