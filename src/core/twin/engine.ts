@@ -1,0 +1,531 @@
+/**
+ * The discrete-event loop of one vLLM 0.8.5 V1 engine (`vllm/v1/core/sched/scheduler.py`,
+ * `vllm/v1/engine/core.py`): each iteration is one engine step — schedule, run the forward
+ * pass (timed by the latency model), emit tokens.
+ *
+ * Scheduling, as V1 does it each step, with a token budget of `maxNumBatchedTokens`:
+ * 1. Running requests, in admission order, each get `numTokens − numComputed` tokens
+ *    (1 while decoding; the rest of the prompt, chunked by the remaining budget). When
+ *    the KV cache has no blocks for one, the newest running request is preempted (its
+ *    blocks freed, its computed tokens forgotten, put back at the front of the waiting
+ *    queue to be recomputed) until it fits or it was the one preempted.
+ * 2. If nothing was preempted, waiting requests are admitted in queue order while budget
+ *    and `maxNumSeqs` allow and their first chunk fits in the KV cache; once the batch holds
+ *    `maxLoras` distinct adapters, requests of other adapters are skipped (they keep their
+ *    place) and later ones of batch adapters may still be admitted.
+ * A step that completes a prompt or decodes samples one token per request; a request with
+ * all `maxOutput` tokens finishes and frees its blocks. Requests unfinished at the end of
+ * the window are cancelled and do not count, as in the measured runs.
+ *
+ * Runs of identical decode-only steps (no waiting request, no arrival, no finish, no block
+ * shortage) are advanced in bulk (`skipDecodeRun`).
+ */
+import type { LatencyCoefficients, LoraShape, StepLoad } from "./latencyModel";
+import { cpuToGpuMs, diskToCpuMs, stepMs } from "./latencyModel";
+import { KvCache } from "./kvCache";
+import { LoraCache } from "./loraCache";
+import { FloatList, TimeSeries } from "./metrics";
+import { Request, RequestState } from "./request";
+import { WaitingQueue } from "./waitingQueue";
+import type { TimePoint } from "./types";
+
+/** One request as the load generator sends it. */
+export interface ArrivalSpec {
+  /** s from the window start */
+  arrivalS: number;
+  /** adapter index */
+  adapter: number;
+  /** prompt tokens */
+  prompt: number;
+  /** output tokens (`max_tokens`) */
+  output: number;
+}
+
+/** Time-ordered source of requests; `next` fills `out` and returns false when exhausted. */
+export interface ArrivalSource {
+  next(out: ArrivalSpec): boolean;
+}
+
+export interface EngineConfig {
+  adapters: number;
+  /** each adapter's rank (disk load time) */
+  adapterRanks: ArrayLike<number>;
+  enableLora: boolean;
+  maxLoras: number;
+  maxCpuLoras: number;
+  maxLoraRank: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  kvCacheTokens: number;
+  blockSize: number;
+  durationS: number;
+  /** waiting-queue cap of the client (Infinity: none) */
+  maxPendingRequests: number;
+  coefficients: LatencyCoefficients;
+  loraShape: LoraShape;
+  timeSeriesPoints: number;
+  /** called after every step (tests check invariants with it) */
+  onStep?: (info: StepInfo) => void;
+}
+
+/** What one step did (for invariant checks and tracing). */
+export interface StepInfo {
+  startS: number;
+  durationMs: number;
+  tokens: number;
+  distinctAdapters: number;
+  usedBlocks: number;
+  totalBlocks: number;
+  running: number;
+  waiting: number;
+  bulkSteps: number;
+}
+
+export interface EngineOutput {
+  arrived: number;
+  arrivedTokens: number;
+  finished: number;
+  finishedPromptTokens: number;
+  finishedOutputTokens: number;
+  ttftMs: Float64Array;
+  /** Σ over finished requests of their inter-token gaps, ms, and the number of gaps */
+  itlSumMs: number;
+  itlCount: number;
+  /** ITL distribution: (gap ms, how many tokens had it) */
+  itlValues: Float64Array;
+  itlWeights: Float64Array;
+  preemptions: number;
+  gpuLoads: number;
+  diskLoads: number;
+  steps: number;
+  runningTimeIntegral: number;
+  waitingTimeIntegral: number;
+  unfinishedRunning: number;
+  unfinishedWaiting: number;
+  heldBack: number;
+  timeSeries: TimePoint[];
+}
+
+/** Run the engine over the window; `source` must yield requests in arrival order. */
+export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutput {
+  const c = cfg.coefficients;
+  const duration = cfg.durationS;
+  const kv = new KvCache(Math.floor(cfg.kvCacheTokens / cfg.blockSize), cfg.blockSize);
+  const lora = new LoraCache(cfg.maxLoras, cfg.maxCpuLoras);
+  const waiting = new WaitingQueue(cfg.adapters);
+  const series = new TimeSeries(duration, cfg.timeSeriesPoints);
+  const cpuToGpu = cpuToGpuMs(c, cfg.maxLoraRank);
+  const diskMs = Array.from({ length: cfg.adapters }, (_, a) => diskToCpuMs(c, cfg.adapterRanks[a]!));
+
+  let running: Request[] = [];
+  let nextRunning: Request[] = [];
+  const sched: Request[] = [];
+  // per-adapter scratch, stamped with the step number to avoid clearing
+  const adapterStamp = new Int32Array(cfg.adapters).fill(-1);
+  const adapterTokens = new Int32Array(cfg.adapters);
+  const batchAdapters: number[] = [];
+  let stepNo = 0;
+  const inBatch = (a: number) => adapterStamp[a] === stepNo;
+
+  const ttft = new FloatList(4096);
+  const itlValues = new FloatList(4096);
+  const itlWeights = new FloatList(4096);
+  const load: StepLoad = {
+    tokens: 0,
+    decodes: 0,
+    kvTokens: 0,
+    prefillAttn: 0,
+    adapters: 0,
+    sumCeil32: 0,
+    sumCeil64: 0,
+    skipped: 0,
+  };
+
+  const out: EngineOutput = {
+    arrived: 0,
+    arrivedTokens: 0,
+    finished: 0,
+    finishedPromptTokens: 0,
+    finishedOutputTokens: 0,
+    ttftMs: new Float64Array(0),
+    itlSumMs: 0,
+    itlCount: 0,
+    itlValues: new Float64Array(0),
+    itlWeights: new Float64Array(0),
+    preemptions: 0,
+    gpuLoads: 0,
+    diskLoads: 0,
+    steps: 0,
+    runningTimeIntegral: 0,
+    waitingTimeIntegral: 0,
+    unfinishedRunning: 0,
+    unfinishedWaiting: 0,
+    heldBack: 0,
+    timeSeries: [],
+  };
+
+  const spec: ArrivalSpec = { arrivalS: 0, adapter: 0, prompt: 0, output: 0 };
+  let hasNext = pull();
+  let nextId = 0;
+  let capBlocked = false;
+
+  function pull(): boolean {
+    const ok = source.next(spec) && spec.arrivalS < duration;
+    if (ok) {
+      out.arrived++;
+      out.arrivedTokens += spec.prompt + spec.output;
+    }
+    return ok;
+  }
+
+  /** Move arrivals up to `now` into the waiting queue, up to the client's cap. */
+  function admitArrivals(now: number): void {
+    while (hasNext && spec.arrivalS <= now) {
+      if (waiting.size >= cfg.maxPendingRequests) {
+        capBlocked = true;
+        return;
+      }
+      const r = new Request(nextId++, spec.adapter, spec.arrivalS, spec.prompt, spec.output);
+      // A held-back request is sent when the queue drains: its latency clock starts then.
+      r.enqueuedS = capBlocked ? now : spec.arrivalS;
+      waiting.pushBack(r);
+      hasNext = pull();
+    }
+    capBlocked = false;
+  }
+
+  function preempt(victim: Request): void {
+    kv.release(victim);
+    victim.numComputed = 0;
+    victim.state = RequestState.Waiting;
+    victim.preemptions++;
+    out.preemptions++;
+    waiting.pushFront(victim);
+  }
+
+  function addBatchAdapter(a: number): void {
+    if (adapterStamp[a] !== stepNo) {
+      adapterStamp[a] = stepNo;
+      adapterTokens[a] = 0;
+      batchAdapters.push(a);
+    }
+  }
+
+  let now = 0;
+  while (now < duration) {
+    admitArrivals(now);
+    if (running.length === 0 && waiting.size === 0) {
+      if (!hasNext) break;
+      series.advance(spec.arrivalS, 0, 0, 0);
+      now = spec.arrivalS; // idle until the next request
+      continue;
+    }
+
+    if (waiting.size === 0 && running.length > 0) {
+      const bulk = skipDecodeRun(now);
+      if (bulk > 0) continue;
+    }
+
+    // ---- schedule ----
+    stepNo++;
+    sched.length = 0;
+    batchAdapters.length = 0;
+    let budget = cfg.maxNumBatchedTokens;
+    let preempted = false;
+    for (let i = 0; i < running.length && budget > 0; i++) {
+      const r = running[i]!;
+      if (
+        cfg.enableLora &&
+        adapterStamp[r.adapter] !== stepNo &&
+        batchAdapters.length >= cfg.maxLoras
+      ) {
+        continue; // cannot join this step's batch (only when the budget cut earlier steps short)
+      }
+      const n = Math.min(r.numTokens - r.numComputed, budget);
+      let ok = true;
+      while (!kv.allocate(r, n)) {
+        const victim = running.pop()!;
+        preempt(victim);
+        preempted = true;
+        if (victim === r) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) break;
+      r.scheduled = n;
+      sched.push(r);
+      budget -= n;
+      addBatchAdapter(r.adapter);
+    }
+
+    let skipped = 0;
+    if (!preempted) {
+      let stopKey = Number.NaN;
+      let scannedToEnd = false;
+      while (budget > 0 && running.length < cfg.maxNumSeqs && waiting.size > 0) {
+        let cand: Request | undefined;
+        if (!cfg.enableLora || batchAdapters.length < cfg.maxLoras) {
+          cand = waiting.peekFirst();
+        } else {
+          for (let j = 0; j < batchAdapters.length; j++) {
+            const h = waiting.headOf(batchAdapters[j]!);
+            if (h && (!cand || h.key < cand.key)) cand = h;
+          }
+          if (!cand) {
+            scannedToEnd = true;
+            break;
+          }
+        }
+        const r = cand!;
+        const n = Math.min(r.numTokens - r.numComputed, budget);
+        if (!kv.allocate(r, n)) {
+          stopKey = r.key;
+          break;
+        }
+        waiting.popHead(r.adapter);
+        r.state = RequestState.Running;
+        running.push(r);
+        r.scheduled = n;
+        sched.push(r);
+        budget -= n;
+        addBatchAdapter(r.adapter);
+        stopKey = r.key;
+      }
+      if (cfg.enableLora && batchAdapters.length >= cfg.maxLoras) {
+        if (scannedToEnd) skipped = waiting.size;
+        else if (!Number.isNaN(stopKey)) skipped = waiting.countBefore(stopKey);
+      }
+    }
+
+    if (sched.length === 0) {
+      // Nothing could run (cannot happen with valid limits); avoid a livelock.
+      if (!hasNext) break;
+      now = Math.max(now, spec.arrivalS);
+      continue;
+    }
+
+    // ---- time the step ----
+    let tokens = 0;
+    let decodes = 0;
+    let kvTokens = 0;
+    let prefillAttn = 0;
+    for (let i = 0; i < sched.length; i++) {
+      const r = sched[i]!;
+      const n = r.scheduled;
+      tokens += n;
+      adapterTokens[r.adapter]! += n;
+      if (r.numOutput > 0 && r.numComputed === r.numTokens - 1) {
+        decodes++;
+        kvTokens += r.numComputed + 1;
+      } else {
+        prefillAttn += n * (r.numComputed + n / 2);
+      }
+    }
+    let loadMs = 0;
+    let sumCeil32 = 0;
+    let sumCeil64 = 0;
+    if (cfg.enableLora) {
+      for (let j = 0; j < batchAdapters.length; j++) {
+        const a = batchAdapters[j]!;
+        const t = adapterTokens[a]!;
+        sumCeil32 += Math.ceil(t / 32);
+        sumCeil64 += Math.ceil(t / 64);
+        const cost = lora.activate(a, inBatch);
+        if (cost >= 1) loadMs += cpuToGpu;
+        if (cost === 2) loadMs += diskMs[a]!;
+      }
+    }
+    load.tokens = tokens;
+    load.decodes = decodes;
+    load.kvTokens = kvTokens;
+    load.prefillAttn = prefillAttn;
+    load.adapters = cfg.enableLora ? batchAdapters.length : 0;
+    load.sumCeil32 = sumCeil32;
+    load.sumCeil64 = sumCeil64;
+    load.skipped = skipped;
+    const dtMs = stepMs(c, cfg.loraShape, cfg.maxLoras, cfg.maxLoraRank, load) + loadMs;
+    const start = now;
+    now += dtMs / 1000;
+    out.steps++;
+    out.runningTimeIntegral += running.length * (dtMs / 1000);
+    out.waitingTimeIntegral += waiting.size * (dtMs / 1000);
+    series.addTokens(tokens);
+
+    // ---- apply: advance tokens, sample, finish ----
+    let sameGapTokens = 0;
+    for (let i = 0; i < sched.length; i++) {
+      const r = sched[i]!;
+      r.numComputed += r.scheduled;
+      r.scheduled = 0;
+      if (r.numComputed < r.numTokens) continue; // partial prefill: no token yet
+      r.numOutput++;
+      if (r.firstTokenS < 0) {
+        r.firstTokenS = now;
+      } else {
+        const gapMs = (now - r.lastTokenS) * 1000;
+        if (Math.abs(gapMs - dtMs) < 1e-6) sameGapTokens++;
+        else {
+          itlValues.push(gapMs);
+          itlWeights.push(1);
+        }
+      }
+      r.lastTokenS = now;
+      if (r.numOutput >= r.maxOutput) {
+        r.state = RequestState.Finished;
+        kv.release(r);
+        if (now <= duration) recordFinished(r);
+      }
+    }
+    if (sameGapTokens > 0) {
+      itlValues.push(dtMs);
+      itlWeights.push(sameGapTokens);
+    }
+    // drop finished requests, keeping order
+    if (sched.length > 0) {
+      nextRunning.length = 0;
+      for (let i = 0; i < running.length; i++) {
+        const r = running[i]!;
+        if (r.state === RequestState.Running) nextRunning.push(r);
+      }
+      const tmp = running;
+      running = nextRunning;
+      nextRunning = tmp;
+    }
+    series.advance(now, waiting.size, running.length, kv.usedBlocks / kv.totalBlocks);
+    cfg.onStep?.({
+      startS: start,
+      durationMs: dtMs,
+      tokens,
+      distinctAdapters: batchAdapters.length,
+      usedBlocks: kv.usedBlocks,
+      totalBlocks: kv.totalBlocks,
+      running: running.length,
+      waiting: waiting.size,
+      bulkSteps: 1,
+    });
+  }
+
+  function recordFinished(r: Request): void {
+    out.finished++;
+    out.finishedPromptTokens += r.prompt;
+    out.finishedOutputTokens += r.numOutput;
+    ttft.push((r.firstTokenS - r.enqueuedS) * 1000);
+    if (r.numOutput > 1) {
+      out.itlSumMs += (r.lastTokenS - r.firstTokenS) * 1000;
+      out.itlCount += r.numOutput - 1;
+    }
+  }
+
+  /**
+   * Advance a run of decode-only steps in bulk. Preconditions: nothing waiting. Every
+   * running request decodes (no partial prefill), so each step schedules the same batch
+   * with one more KV token per request. Stops before the first step that would finish a
+   * request, start at or after the next arrival or the window end, or lack KV blocks.
+   * Returns the number of steps advanced (0: take a normal step).
+   */
+  function skipDecodeRun(startS: number): number {
+    const n = running.length;
+    let minRemaining = Infinity;
+    let kvTokens = 0;
+    for (let i = 0; i < n; i++) {
+      const r = running[i]!;
+      if (r.numOutput === 0 || r.numComputed !== r.numTokens - 1) return 0;
+      if (cfg.enableLora && !lora.isOnGpu(r.adapter)) return 0;
+      minRemaining = Math.min(minRemaining, r.maxOutput - r.numOutput);
+      kvTokens += r.numComputed + 1;
+    }
+    let maxSteps = minRemaining - 1; // the finishing step is taken normally
+    if (maxSteps < 2) return 0;
+    // distinct adapters and their token counts are those of the previous step
+    stepNo++;
+    batchAdapters.length = 0;
+    for (let i = 0; i < n; i++) {
+      addBatchAdapter(running[i]!.adapter);
+      adapterTokens[running[i]!.adapter]!++;
+    }
+    if (cfg.enableLora && batchAdapters.length > cfg.maxLoras) return 0;
+    let sumCeil32 = 0;
+    let sumCeil64 = 0;
+    for (const a of batchAdapters) {
+      sumCeil32 += Math.ceil(adapterTokens[a]! / 32);
+      sumCeil64 += Math.ceil(adapterTokens[a]! / 64);
+    }
+    load.tokens = n;
+    load.decodes = n;
+    load.kvTokens = kvTokens;
+    load.prefillAttn = 0;
+    load.adapters = cfg.enableLora ? batchAdapters.length : 0;
+    load.sumCeil32 = sumCeil32;
+    load.sumCeil64 = sumCeil64;
+    load.skipped = 0;
+    const t0 = stepMs(c, cfg.loraShape, cfg.maxLoras, cfg.maxLoraRank, load);
+    const dPerStep = c.step.perKvTokenMs * n; // each step adds n KV tokens
+    // KV blocks: shrink the run until every request's growth fits in the free pool.
+    const fits = (k: number) => {
+      let need = 0;
+      for (let i = 0; i < n; i++) {
+        const r = running[i]!;
+        need += Math.max(0, Math.ceil((r.numComputed + k) / kv.blockSize) - r.blocks);
+      }
+      return need <= kv.freeBlocks;
+    };
+    while (maxSteps >= 2 && !fits(maxSteps)) maxSteps = Math.floor(maxSteps / 2);
+    if (maxSteps < 2) return 0;
+    // Steps must start before the next arrival and the window end.
+    const horizon = Math.min(hasNext ? spec.arrivalS : Infinity, duration);
+    let k = 0;
+    let t = startS;
+    let totalMs = 0;
+    while (k < maxSteps && t < horizon) {
+      const dt = t0 + dPerStep * k;
+      itlValues.push(dt);
+      itlWeights.push(n);
+      totalMs += dt;
+      t = startS + totalMs / 1000;
+      k++;
+      series.addTokens(n);
+      series.advance(t, 0, n, kv.usedBlocks / kv.totalBlocks);
+    }
+    if (k === 0) return 0;
+    for (let i = 0; i < n; i++) {
+      const r = running[i]!;
+      r.numComputed += k;
+      r.numOutput += k;
+      r.lastTokenS = t;
+      // exactly the blocks the run needed (checked by `fits`); no pre-allocation in bulk
+      kv.take(r, Math.max(0, Math.ceil(r.numComputed / kv.blockSize) - r.blocks));
+    }
+    out.steps += k;
+    out.runningTimeIntegral += n * (totalMs / 1000);
+    cfg.onStep?.({
+      startS,
+      durationMs: totalMs,
+      tokens: n,
+      distinctAdapters: batchAdapters.length,
+      usedBlocks: kv.usedBlocks,
+      totalBlocks: kv.totalBlocks,
+      running: n,
+      waiting: 0,
+      bulkSteps: k,
+    });
+    now = t;
+    return k;
+  }
+
+  // ---- end of window: count what is left ----
+  out.unfinishedRunning = running.length;
+  out.unfinishedWaiting = waiting.size;
+  if (hasNext) {
+    out.heldBack++;
+    while (pull()) out.heldBack++;
+  }
+  series.advance(duration, waiting.size, running.length, kv.usedBlocks / kv.totalBlocks);
+  out.ttftMs = ttft.view();
+  out.itlValues = itlValues.view();
+  out.itlWeights = itlWeights.view();
+  out.gpuLoads = lora.gpuLoads;
+  out.diskLoads = lora.diskLoads;
+  out.timeSeries = series.points;
+  return out;
+}

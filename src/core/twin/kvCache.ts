@@ -1,0 +1,57 @@
+/**
+ * Paged KV cache accounting (vLLM V1 `KVCacheManager` with prefix caching off): a pool of
+ * fixed-size blocks; a request holds ⌈computed tokens / blockSize⌉ blocks. When a request
+ * needs new blocks vLLM 0.8.5 also pre-allocates up to `num_preallocate_tokens` = 64 tokens
+ * (4 blocks) more, if free (`v1/core/kv_cache_manager.py: allocate_slots`).
+ */
+import type { Request } from "./request";
+
+/** Extra blocks grabbed with each new allocation: 64 tokens / 16-token blocks. */
+export const PREALLOCATE_BLOCKS = 4;
+
+export class KvCache {
+  readonly totalBlocks: number;
+  readonly blockSize: number;
+  private free: number;
+
+  constructor(totalBlocks: number, blockSize: number) {
+    this.totalBlocks = totalBlocks;
+    this.blockSize = blockSize;
+    this.free = totalBlocks;
+  }
+
+  get freeBlocks(): number {
+    return this.free;
+  }
+
+  get usedBlocks(): number {
+    return this.totalBlocks - this.free;
+  }
+
+  /**
+   * Make room for `tokens` more computed tokens of `r`. Returns false (and changes nothing)
+   * when the pool lacks the blocks — the caller then preempts, as vLLM does.
+   */
+  allocate(r: Request, tokens: number): boolean {
+    const needed = Math.ceil((r.numComputed + tokens) / this.blockSize) - r.blocks;
+    if (needed <= 0) return true;
+    if (needed > this.free) return false;
+    const take = Math.min(needed + PREALLOCATE_BLOCKS, this.free);
+    r.blocks += take;
+    this.free -= take;
+    return true;
+  }
+
+  /** Give `r` exactly `blocks` more blocks; the caller has checked they are free. */
+  take(r: Request, blocks: number): void {
+    if (blocks > this.free) throw new Error(`KV cache: ${blocks} blocks wanted, ${this.free} free`);
+    r.blocks += blocks;
+    this.free -= blocks;
+  }
+
+  /** Return all of `r`'s blocks to the pool. */
+  release(r: Request): void {
+    this.free += r.blocks;
+    r.blocks = 0;
+  }
+}
