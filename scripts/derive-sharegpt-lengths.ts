@@ -34,10 +34,12 @@
  *
  * Usage: `npx tsx scripts/derive-sharegpt-lengths.ts <sharegpt_v3_filtered.csv> [--classes 10]
  * [--ratio 1.15] [--out src/core/workload/sharegpt-table.ts]` (without `--out` it only prints the
- * statistics of the source and of the table's exact distribution).
+ * statistics of the source and of the table's exact distribution). The output is formatted with the
+ * repository's Prettier settings; re-running it on the source reproduces the committed table.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { format, resolveConfig } from "prettier";
 
 const MIN_TOKENS = 4;
 const MAX_PROMPT = 1024;
@@ -264,7 +266,7 @@ function wrap(xs: readonly number[], per: number, indent = "  "): string {
   return rows.join("\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const raw = readFileSync(args.input);
   const sha = createHash("sha256").update(raw).digest("hex");
@@ -418,8 +420,9 @@ export const SHAREGPT_OUTPUT_WEIGHTS: readonly (readonly number[])[] = [
 ${table.outputWeights.map((row) => `  [\n${wrap(row, 12, "    ")}\n  ],`).join("\n")}
 ];
 `;
-  writeFileSync(args.out, src);
-  console.log(`wrote ${args.out} (${src.length} bytes)`);
+  const pretty = await format(src, { ...(await resolveConfig(args.out)), parser: "typescript" });
+  writeFileSync(args.out, pretty);
+  console.log(`wrote ${args.out} (${pretty.length} bytes)`);
 }
 
-main();
+await main();

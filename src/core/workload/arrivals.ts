@@ -180,7 +180,8 @@ class SampledStream implements RequestStream {
     this.pos = 0;
     while (this.count === 0 && this.activeCount > 0 && this.sliceStart < this.durationS) {
       const start = this.sliceStart;
-      const end = Math.min(this.durationS, start + this.sliceS);
+      let end = Math.min(this.durationS, start + this.sliceS);
+      if (!(end > start)) end = this.durationS; // a slice too thin for the float resolution
       let kept = 0;
       for (let j = 0; j < this.activeCount; j++) {
         const i = this.active[j]!;
