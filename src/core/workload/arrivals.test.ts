@@ -5,8 +5,10 @@ import { createRequestStream, newRequestSpec, type RequestSpec } from "./arrival
 import { createLengthSampler } from "./lengths";
 import { createRng } from "./rng";
 
-const workload = (w: Partial<WorkloadInput> & Pick<WorkloadInput, "adapters">) => WorkloadSchema.parse(w);
-const adapters = (rates: number[]) => rates.map((rateRps, i) => ({ id: `a${i}`, rank: 8, rateRps }));
+const workload = (w: Partial<WorkloadInput> & Pick<WorkloadInput, "adapters">) =>
+  WorkloadSchema.parse(w);
+const adapters = (rates: number[]) =>
+  rates.map((rateRps, i) => ({ id: `a${i}`, rank: 8, rateRps }));
 
 function drain(w: ReturnType<typeof workload>, maxModelLen?: number): RequestSpec[] {
   const s = createRequestStream(w, { maxModelLen });
@@ -40,7 +42,12 @@ describe("sampled streams", () => {
   it("gamma: measured CV and rate match the requested ones", () => {
     for (const cv of [0.5, 2]) {
       const reqs = drain(
-        workload({ durationS: 1000, seed: 5, arrival: { kind: "gamma", cv }, adapters: adapters([100]) }),
+        workload({
+          durationS: 1000,
+          seed: 5,
+          arrival: { kind: "gamma", cv },
+          adapters: adapters([100]),
+        }),
       );
       const gaps = reqs.slice(1).map((r, i) => r.arrivalS - reqs[i]!.arrivalS);
       const m = gaps.reduce((a, b) => a + b, 0) / gaps.length;
@@ -78,7 +85,9 @@ describe("sampled streams", () => {
       expect(r.adapter).toBeLessThan(5);
       if (i > 0) {
         const p = reqs[i - 1]!;
-        expect(p.arrivalS < r.arrivalS || (p.arrivalS === r.arrivalS && p.adapter < r.adapter)).toBe(true);
+        expect(
+          p.arrivalS < r.arrivalS || (p.arrivalS === r.arrivalS && p.adapter < r.adapter),
+        ).toBe(true);
       }
     }
   });
@@ -118,7 +127,12 @@ describe("sampled streams", () => {
       lengths: { profile: "fixed", promptTokens: 11, outputTokens: 22 },
       adapters: [
         { id: "a", rank: 8, rateRps: 1 },
-        { id: "b", rank: 8, rateRps: 1, lengths: { profile: "fixed", promptTokens: 33, outputTokens: 44 } },
+        {
+          id: "b",
+          rank: 8,
+          rateRps: 1,
+          lengths: { profile: "fixed", promptTokens: 33, outputTokens: 44 },
+        },
       ],
     });
     for (const r of drain(w)) {
@@ -141,7 +155,8 @@ describe("sampled streams", () => {
       adapters: adapters([200, 0.0001, 50]),
     });
     const reqs = drain(w);
-    for (let i = 1; i < reqs.length; i++) expect(reqs[i]!.arrivalS).toBeGreaterThanOrEqual(reqs[i - 1]!.arrivalS);
+    for (let i = 1; i < reqs.length; i++)
+      expect(reqs[i]!.arrivalS).toBeGreaterThanOrEqual(reqs[i - 1]!.arrivalS);
     expect(drain(workload({ durationS: 10, adapters: [] }))).toEqual([]);
   });
 
