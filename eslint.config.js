@@ -14,6 +14,7 @@ export default defineConfig(
       "playwright-report/",
       "coverage/",
       "bench/out/",
+      ".scratch/",
       "test-reports/",
     ],
   },

@@ -28,23 +28,13 @@ import { FloatList, TimeSeries } from "./metrics";
 import { Request, RequestState } from "./request";
 import { WaitingQueue } from "./waitingQueue";
 import type { TimePoint } from "./types";
+import type { RequestSpec, RequestStream } from "../workload/arrivals";
 
-/** One request as the load generator sends it. */
-export interface ArrivalSpec {
-  /** s from the window start */
-  arrivalS: number;
-  /** adapter index */
-  adapter: number;
-  /** prompt tokens */
-  prompt: number;
-  /** output tokens (`max_tokens`) */
-  output: number;
-}
+/** One request as the load generator sends it (see the workload module). */
+export type ArrivalSpec = RequestSpec;
 
 /** Time-ordered source of requests; `next` fills `out` and returns false when exhausted. */
-export interface ArrivalSource {
-  next(out: ArrivalSpec): boolean;
-}
+export type ArrivalSource = Pick<RequestStream, "next">;
 
 export interface EngineConfig {
   adapters: number;
@@ -78,6 +68,8 @@ export interface StepInfo {
   totalBlocks: number;
   running: number;
   waiting: number;
+  /** waiting requests the scheduler skipped (adapter not in the batch) */
+  skipped: number;
   bulkSteps: number;
 }
 
@@ -135,6 +127,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     decodes: 0,
     kvTokens: 0,
     prefillAttn: 0,
+    prefills: 0,
     adapters: 0,
     sumCeil32: 0,
     sumCeil64: 0,
@@ -310,6 +303,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     let decodes = 0;
     let kvTokens = 0;
     let prefillAttn = 0;
+    let prefills = 0;
     for (let i = 0; i < sched.length; i++) {
       const r = sched[i]!;
       const n = r.scheduled;
@@ -320,6 +314,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         kvTokens += r.numComputed + 1;
       } else {
         prefillAttn += n * (r.numComputed + n / 2);
+        prefills++;
       }
     }
     let loadMs = 0;
@@ -340,6 +335,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     load.decodes = decodes;
     load.kvTokens = kvTokens;
     load.prefillAttn = prefillAttn;
+    load.prefills = prefills;
     load.adapters = cfg.enableLora ? batchAdapters.length : 0;
     load.sumCeil32 = sumCeil32;
     load.sumCeil64 = sumCeil64;
@@ -402,6 +398,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
       totalBlocks: kv.totalBlocks,
       running: running.length,
       waiting: waiting.size,
+      skipped,
       bulkSteps: 1,
     });
   }
@@ -455,6 +452,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     load.decodes = n;
     load.kvTokens = kvTokens;
     load.prefillAttn = 0;
+    load.prefills = 0;
     load.adapters = cfg.enableLora ? batchAdapters.length : 0;
     load.sumCeil32 = sumCeil32;
     load.sumCeil64 = sumCeil64;
@@ -507,6 +505,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
       totalBlocks: kv.totalBlocks,
       running: n,
       waiting: 0,
+      skipped: 0,
       bulkSteps: k,
     });
     now = t;

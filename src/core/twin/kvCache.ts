@@ -1,13 +1,10 @@
 /**
  * Paged KV cache accounting (vLLM V1 `KVCacheManager` with prefix caching off): a pool of
- * fixed-size blocks; a request holds ⌈computed tokens / blockSize⌉ blocks. When a request
- * needs new blocks vLLM 0.8.5 also pre-allocates up to `num_preallocate_tokens` = 64 tokens
- * (4 blocks) more, if free (`v1/core/kv_cache_manager.py: allocate_slots`).
+ * fixed-size blocks; a request holds ⌈computed tokens / blockSize⌉ blocks, allocated as it
+ * grows. (V1's early pre-allocation of 64 extra tokens per request was removed before
+ * 0.8.5, vllm-project/vllm#16941.)
  */
 import type { Request } from "./request";
-
-/** Extra blocks grabbed with each new allocation: 64 tokens / 16-token blocks. */
-export const PREALLOCATE_BLOCKS = 4;
 
 export class KvCache {
   readonly totalBlocks: number;
@@ -36,9 +33,8 @@ export class KvCache {
     const needed = Math.ceil((r.numComputed + tokens) / this.blockSize) - r.blocks;
     if (needed <= 0) return true;
     if (needed > this.free) return false;
-    const take = Math.min(needed + PREALLOCATE_BLOCKS, this.free);
-    r.blocks += take;
-    this.free -= take;
+    r.blocks += needed;
+    this.free -= needed;
     return true;
   }
 

@@ -37,6 +37,11 @@ export interface StepCoefficients {
   perDecodeMs: number;
   perKvTokenMs: number;
   perPrefillAttnMs: number;
+  /**
+   * Multiplier of the decode KV-read term in steps that also run a prefill chunk
+   * (attention then runs with query length > 1 and loses its decode-only GQA packing).
+   */
+  mixedKvReadFactor: number;
 }
 
 /** Coefficients of the LoRA kernels' cost. */
@@ -97,6 +102,8 @@ export function loraOps(model: ModelSpec): LoraOp[] {
 /** Per-model constants of the CTA counts, precomputed once per run. */
 export interface LoraShape {
   layers: number;
+  /** query heads per KV head (grouped-query attention) */
+  gqaGroup: number;
   /** total slices over the ops of one block */
   slices: number;
   /** Σ over ops of slices × ⌈widest slice / 128⌉ (expand CTAs per 64-token block per slot) */
@@ -110,7 +117,7 @@ export function loraShape(model: ModelSpec): LoraShape {
     slices += op.sliceOut.length;
     expandNBlocks += op.sliceOut.length * Math.ceil(Math.max(...op.sliceOut) / 128);
   }
-  return { layers: model.layers, slices, expandNBlocks };
+  return { layers: model.layers, gqaGroup: model.attentionHeads / model.kvHeads, slices, expandNBlocks };
 }
 
 /** vLLM 0.8.5 V1's largest CUDA-graph capture size, tokens (`max_capture_size`). */
@@ -166,6 +173,8 @@ export interface StepLoad {
   kvTokens: number;
   /** Σ over prefill chunks of chunk × (computed tokens before it + chunk / 2) */
   prefillAttn: number;
+  /** prefill chunks in the step (a step with any runs attention without GQA packing) */
+  prefills: number;
   /** distinct adapters in the batch (0: no LoRA work) */
   adapters: number;
   /** Σ over adapters in the batch of ⌈their tokens / 32⌉ */
@@ -190,7 +199,7 @@ export function stepMs(
     (s.tokens > MAX_CUDA_GRAPH_TOKENS ? k.eagerMs : 0) +
     k.perTokenMs * s.tokens +
     k.perDecodeMs * s.decodes +
-    k.perKvTokenMs * s.kvTokens +
+    k.perKvTokenMs * s.kvTokens * (s.prefills > 0 ? k.mixedKvReadFactor : 1) +
     k.perPrefillAttnMs * s.prefillAttn +
     c.scheduler.perSkippedUs * 1e-3 * s.skipped;
   if (s.adapters > 0) {
