@@ -18,7 +18,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT_USAGE;
   }
   try {
-    return await handler(rest, io);
+    return await handler(rest, io, { debug });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(JSON.stringify({ error: message }) + "\n");

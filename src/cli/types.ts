@@ -19,5 +19,15 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
+/** Global options the dispatcher strips from argv before calling a command. */
+export interface CommandContext {
+  /** `--debug`: print stack traces of errors */
+  debug: boolean;
+}
+
 /** A subcommand handler: receives the arguments after the subcommand name, returns an exit code. */
-export type CommandHandler = (args: readonly string[], io: CliIo) => Promise<number> | number;
+export type CommandHandler = (
+  args: readonly string[],
+  io: CliIo,
+  ctx?: CommandContext,
+) => Promise<number> | number;
