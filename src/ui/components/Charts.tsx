@@ -1,0 +1,271 @@
+import { memo, useDeferredValue, useMemo } from "react";
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { Plan } from "../../core/placement/types";
+import type { TwinResult } from "../../core/twin/types";
+import { assignmentKey } from "../../state/jobs/assign";
+import { isGpuBad, useApp } from "../../state/store";
+import { memoryFor } from "../memory";
+import { fmtTok } from "../format";
+
+const C = {
+  demand: "#94a3b8",
+  predicted: "#6366f1",
+  verified: "#0ea5e9",
+  weights: "#475569",
+  lora: "#f59e0b",
+  kv: "#10b981",
+  reserve: "#cbd5e1",
+  free: "#e2e8f0",
+  waiting: "#ef4444",
+  running: "#6366f1",
+  kvUsage: "#10b981",
+  tput: "#0ea5e9",
+};
+
+export function Charts() {
+  const plan = useDeferredValue(useApp((s) => s.plan));
+  const model = useApp((s) => s.scenario.model);
+  if (!plan) return null;
+  return (
+    <section className="panel charts" aria-label="Charts">
+      <div className="panel-head">
+        <h2>Charts</h2>
+      </div>
+      <div className="chart-grid">
+        <ThroughputChart plan={plan} />
+        <MemoryChart plan={plan} model={model} />
+        <SelectedGpuCharts />
+        <FleetChart plan={plan} />
+      </div>
+    </section>
+  );
+}
+
+function ChartBox(props: { testid?: string; title: string; caption: string; children: React.ReactNode; wide?: boolean }) {
+  return (
+    <figure className={`chart${props.wide ? " wide" : ""}`} data-testid={props.testid}>
+      <figcaption>
+        <strong>{props.title}</strong> <span className="muted">{props.caption}</span>
+      </figcaption>
+      <div className="chart-body">{props.children}</div>
+    </figure>
+  );
+}
+
+const ThroughputChart = memo(function ThroughputChart({ plan }: { plan: Plan }) {
+  const data = useMemo(
+    () =>
+      plan.gpus.map((g, i) => ({
+        name: `GPU ${i + 1}`,
+        demand: Math.round(g.estimate.demandTokS),
+        predicted: Math.round(g.estimate.throughputTokS),
+        verified: g.verified ? Math.round(g.verified.throughputTokS) : null,
+      })),
+    [plan],
+  );
+  return (
+    <ChartBox
+      testid="throughput-chart"
+      title="Throughput vs demand per GPU"
+      caption="tokens/s each GPU is asked for (demand), the quick estimate, and the twin's verified throughput; verified below 90% of demand means starved."
+    >
+      <ResponsiveContainer width="100%" height={240}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
+          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
+          <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
+          <Bar dataKey="verified" name="verified (twin)" fill={C.verified} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartBox>
+  );
+});
+
+const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; model: string }) {
+  const data = useMemo(
+    () =>
+      plan.gpus.map((g, i) => {
+        const m = g.verified?.memory ?? memoryFor(model, g.gpu, g.engine);
+        const r = (x: number) => Math.round(x * 10) / 10;
+        if (!m) return { name: `GPU ${i + 1}` };
+        const used = m.weightsGiB + m.loraSlotsGiB + m.kvCacheGiB + m.reserveGiB;
+        return {
+          name: `GPU ${i + 1}`,
+          weights: r(m.weightsGiB),
+          lora: r(m.loraSlotsGiB),
+          kv: r(m.kvCacheGiB),
+          reserve: r(m.reserveGiB),
+          free: r(Math.max(0, m.totalGiB - used)),
+        };
+      }),
+    [plan, model],
+  );
+  return (
+    <ChartBox
+      testid="memory-chart"
+      title="Memory per GPU"
+      caption="GiB of device memory: model weights, LoRA slots (max-loras × max-lora-rank), KV cache, activation/graph reserve, and what vLLM leaves free."
+    >
+      <ResponsiveContainer width="100%" height={240}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+          <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
+          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
+          <Bar dataKey="lora" name="LoRA slots" stackId="m" fill={C.lora} isAnimationActive={false} />
+          <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
+          <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
+          <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartBox>
+  );
+});
+
+function SelectedGpuCharts() {
+  const plan = useDeferredValue(useApp((s) => s.plan));
+  const uids = useApp((s) => s.gpuUids);
+  const selected = useApp((s) => s.selectedUid);
+  const rev = useApp((s) => s.scenarioRev);
+  const details = useApp((s) => s.details);
+  const idx = selected === null ? 0 : Math.max(0, uids.indexOf(selected));
+  const g = plan?.gpus[idx];
+  const d: TwinResult | undefined = g ? details[assignmentKey(String(rev), g)] : undefined;
+  const title = g ? `GPU ${idx + 1} (${g.adapters.length} adapters)` : "no GPU";
+  return (
+    <>
+      <ChartBox
+        testid="timeseries-chart"
+        wide
+        title={`Twin time series — ${title}`}
+        caption="over the simulated window: requests waiting and running, KV-cache use (%), and tokens/s processed. Click a GPU card's title to select it."
+      >
+        {d && d.timeSeries.length > 0 ? (
+          <TimeSeries d={d} />
+        ) : (
+          <p className="chart-empty muted">
+            {g && g.adapters.length === 0 ? "This GPU has no adapters." : "Simulating this GPU with the twin…"}
+          </p>
+        )}
+      </ChartBox>
+      <ChartBox
+        testid="latency-chart"
+        title={`Latency — ${title}`}
+        caption="time to first token and inter-token latency of finished requests (mean, median, 99th percentile), from the twin."
+      >
+        {d ? <Latency d={d} /> : <p className="chart-empty muted">Waiting for the twin…</p>}
+      </ChartBox>
+    </>
+  );
+}
+
+const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
+  const data = useMemo(
+    () =>
+      d.timeSeries.map((p) => ({
+        t: Math.round(p.t),
+        waiting: p.waiting,
+        running: p.running,
+        kv: Math.round(p.kvUsage * 1000) / 10,
+        tput: Math.round(p.throughputTokS),
+      })),
+    [d],
+  );
+  return (
+    <div className="ts-grid">
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
+          <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
+          <YAxis yAxisId="p" orientation="right" domain={[0, 100]} unit="%" tick={{ fontSize: 11 }} width={44} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Line yAxisId="n" dataKey="waiting" stroke={C.waiting} dot={false} isAnimationActive={false} />
+          <Line yAxisId="n" dataKey="running" stroke={C.running} dot={false} isAnimationActive={false} />
+          <Line yAxisId="p" dataKey="kv" name="KV use %" stroke={C.kvUsage} dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
+          <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
+          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Line dataKey="tput" name="throughput (tok/s)" stroke={C.tput} dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+});
+
+function Latency({ d }: { d: TwinResult }) {
+  const data = [
+    { name: "TTFT", mean: d.ttftMs.mean, p50: d.ttftMs.p50, p99: d.ttftMs.p99 },
+    { name: "ITL", mean: d.itlMs.mean, p50: d.itlMs.p50, p99: d.itlMs.p99 },
+  ].map((x) => ({ ...x, mean: round1(x.mean), p50: round1(x.p50), p99: round1(x.p99) }));
+  return (
+    <ResponsiveContainer width="100%" height={200}>
+      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+        <XAxis type="number" scale="log" domain={[1, "auto"]} allowDataOverflow unit=" ms" tick={{ fontSize: 11 }} />
+        <YAxis type="category" dataKey="name" tick={{ fontSize: 11 }} width={44} />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)} ms`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="mean" fill="#a5b4fc" isAnimationActive={false} />
+        <Bar dataKey="p50" name="median" fill="#6366f1" isAnimationActive={false} />
+        <Bar dataKey="p99" name="p99" fill="#312e81" isAnimationActive={false} />
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+function round1(x: number): number {
+  return Math.max(0.1, Math.round(x * 10) / 10);
+}
+
+const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
+  const bad = plan.gpus.filter(isGpuBad).length;
+  const data = [
+    { name: "this plan", gpus: plan.gpus.length, starved: bad },
+    { name: "lower bound", gpus: plan.lowerBoundGpus, starved: 0 },
+    ...Object.entries(plan.baselines).map(([name, b]) => ({ name, gpus: b.gpuCount, starved: b.starvedGpus })),
+  ];
+  return (
+    <ChartBox
+      testid="fleet-chart"
+      title="Fleet vs lower bound and baselines"
+      caption="GPUs this plan uses, the lower bound (total demand ÷ best per-GPU throughput), and the baseline placements; red is starved GPUs."
+    >
+      <ResponsiveContainer width="100%" height={200}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} />
+          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Bar dataKey="gpus" name="GPUs" fill="#6366f1" isAnimationActive={false} />
+          <Bar dataKey="starved" name="starved GPUs" fill="#ef4444" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartBox>
+  );
+});
