@@ -22,6 +22,7 @@ import {
 import { adapterDemand, assignmentKey, demandOf, engineFor, gpuScenario } from "./jobs/assign";
 import { problemOf } from "./jobs/interimPlanner";
 import {
+  crashBusyWorkers,
   estimateInWorker,
   estimatorBackend,
   importTraceInWorker,
@@ -288,6 +289,12 @@ export function shareLink(): { url: string; notes: string[]; fitsUrl: boolean } 
 
 export async function boot(): Promise<void> {
   if (get().booted) return;
+  // Hooks for the browser tests and benchmarks (read-only views and a simulated worker crash).
+  (window as unknown as { __lfp?: unknown }).__lfp = {
+    crashBusyWorkers,
+    assignment: () => get().plan?.gpus.map((g) => [...g.adapters]) ?? null,
+    job: () => get().job?.kind ?? null,
+  };
   const saved = await persist.loadWorking();
   const hash = location.hash;
   let scenario: FleetScenario;

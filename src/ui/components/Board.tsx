@@ -190,6 +190,7 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
       data-testid="gpu-card"
       data-starved={bad ? "true" : "false"}
       data-gpu-index={index}
+      data-adapter-count={g.adapters.length}
       data-phase={phase ?? "idle"}
       aria-label={`GPU ${index + 1}: ${GPUS[g.gpu].displayName}, ${g.adapters.length} adapters${bad ? ", has a problem" : ""}`}
     >
@@ -239,7 +240,13 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
       <div className="chips" aria-label={`Adapters on GPU ${index + 1}`}>
         {shown.map((id) => {
           const a = byId.get(id);
-          return a ? <Chip key={id} a={a} fromUid={uid} /> : null;
+          return a ? (
+            <Chip key={id} a={a} fromUid={uid} />
+          ) : (
+            <span key={id} className="chip stale" title={`${id} is no longer in the scenario: re-plan`}>
+              <span className="chip-id">{id}</span>
+            </span>
+          );
         })}
         {g.adapters.length === 0 && <span className="muted small">empty — drop adapters here</span>}
         {g.adapters.length > CHIP_LIMIT && (

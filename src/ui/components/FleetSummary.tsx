@@ -1,6 +1,7 @@
 import { useDeferredValue } from "react";
 import { isGpuBad, useApp } from "../../state/store";
 import { fmtInt, fmtMoney, fmtTok } from "../format";
+import { ExportBar } from "./ExportBar";
 
 export function FleetSummary() {
   const plan = useDeferredValue(useApp((s) => s.plan));
@@ -69,6 +70,7 @@ export function FleetSummary() {
           </tbody>
         </table>
       )}
+      <ExportBar />
       {trace && (
         <p className="muted small">
           Workload from trace <strong>{trace.source}</strong> ({trace.format}, {fmtInt(trace.rows)} rows

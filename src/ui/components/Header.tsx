@@ -1,13 +1,12 @@
-import { useRef, useState } from "react";
-import { assignmentCsv, download, planJson, scenarioJson, serveScript } from "../../state/exports";
-import { importScenarioFile, notify, planScenario, shareLink, useApp } from "../../state/store";
+import { useState } from "react";
+import { download, planJson } from "../../state/exports";
+import { notify, planScenario, shareLink, useApp } from "../../state/store";
 
 export function Header() {
   const backend = useApp((s) => s.backend);
   const hasPlan = useApp((s) => s.plan !== null);
   const planning = useApp((s) => s.job?.kind === "plan" || s.job?.kind === "trace");
   const [shared, setShared] = useState<string | null>(null);
-  const importRef = useRef<HTMLInputElement>(null);
 
   const onShare = async () => {
     const { url, notes, fitsUrl } = shareLink();
@@ -26,17 +25,9 @@ export function Header() {
     const p = useApp.getState().plan;
     if (p) download("lora-fleet-plan.json", planJson(p), "application/json");
   };
-  const exportScript = () => {
-    const p = useApp.getState().plan;
-    if (p) download("serve-fleet.sh", serveScript(p), "text/x-shellscript");
-  };
-  const exportCsv = () => {
-    const { plan, scenario } = useApp.getState();
-    if (plan) download("lora-fleet-assignment.csv", assignmentCsv(plan, scenario), "text/csv");
-  };
-  const exportScenario = () => {
-    download("lora-fleet-scenario.json", scenarioJson(useApp.getState().scenario), "application/json");
-  };
+
+
+
 
   return (
     <header className="app-header">
@@ -62,35 +53,6 @@ export function Header() {
         <button type="button" className="btn" data-testid="export-plan-button" onClick={exportPlan} disabled={!hasPlan}>
           Export plan
         </button>
-        <details className="menu">
-          <summary className="btn">More ▾</summary>
-          <div className="menu-body" role="menu">
-            <button type="button" role="menuitem" data-testid="export-script-button" onClick={exportScript} disabled={!hasPlan}>
-              vllm serve script (.sh)
-            </button>
-            <button type="button" role="menuitem" data-testid="export-csv-button" onClick={exportCsv} disabled={!hasPlan}>
-              Assignment (CSV)
-            </button>
-            <button type="button" role="menuitem" data-testid="export-scenario-button" onClick={exportScenario}>
-              Scenario (JSON)
-            </button>
-            <button type="button" role="menuitem" onClick={() => importRef.current?.click()}>
-              Import scenario…
-            </button>
-            <input
-              ref={importRef}
-              type="file"
-              accept=".json,application/json"
-              hidden
-              data-testid="scenario-file-input"
-              onChange={(e) => {
-                const f = e.currentTarget.files?.[0];
-                e.currentTarget.value = "";
-                if (f) void importScenarioFile(f);
-              }}
-            />
-          </div>
-        </details>
       </div>
       {shared && (
         <div className="share-box">
