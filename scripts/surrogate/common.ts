@@ -1,0 +1,98 @@
+/**
+ * Node helpers of the surrogate pipeline: the twin's fingerprint, the dataset cache under
+ * `bench/out/surrogate/datasets/` (git-ignored), and generation over worker_threads.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateDataset, type Dataset } from "../../src/core/surrogate/dataset";
+import { DESIGN_VERSION, type DatasetSpec } from "../../src/core/surrogate/design";
+import { createNodeRunner } from "./node-runner";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DATASET_DIR = join(ROOT, "bench", "out", "surrogate", "datasets");
+
+/** Source trees whose content decides what the twin answers (and so what a dataset holds). */
+const TWIN_SOURCES = ["src/core/twin", "src/core/workload", "src/core/scenario", "src/core/catalog"];
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else if (!name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * sha256 (first 16 hex digits) over the twin's sources (twin, workload, scenario, catalog;
+ * tests excluded) and the `LFP_*` environment switches: a model trained on another twin says
+ * so, and cached datasets are not reused across twin versions.
+ */
+export function twinFingerprint(): string {
+  const h = createHash("sha256");
+  for (const dir of TWIN_SOURCES) {
+    for (const f of listFiles(join(ROOT, dir))) {
+      h.update(relative(ROOT, f));
+      h.update(readFileSync(f));
+    }
+  }
+  const env = Object.keys(process.env)
+    .filter((k) => k.startsWith("LFP_"))
+    .sort()
+    .map((k) => `${k}=${process.env[k]}`);
+  h.update(env.join("\n"));
+  return h.digest("hex").slice(0, 16);
+}
+
+export function datasetPath(spec: DatasetSpec, fingerprint: string): string {
+  const d = spec.durationS === undefined ? "mix" : `${spec.durationS}s`;
+  const name = `${spec.model}__${spec.gpu}__d${DESIGN_VERSION}_s${spec.seed}_o${spec.offset ?? 0}_n${spec.samples}_${d}__${fingerprint}.json`;
+  return join(DATASET_DIR, name);
+}
+
+export interface CachedDataset extends Dataset {
+  twinFingerprint: string;
+}
+
+/**
+ * The dataset of `spec` for the current twin: read from the cache, else generated on
+ * `threads` worker threads and cached. `log` gets progress lines.
+ */
+export async function loadOrGenerate(
+  spec: DatasetSpec,
+  opts: { threads?: number; log?: (line: string) => void; cache?: boolean } = {},
+): Promise<CachedDataset> {
+  const fp = twinFingerprint();
+  const path = datasetPath(spec, fp);
+  if (opts.cache !== false && existsSync(path)) {
+    return JSON.parse(readFileSync(path, "utf8")) as CachedDataset;
+  }
+  const runner = createNodeRunner(opts.threads);
+  const log = opts.log ?? (() => {});
+  let lastLog = 0;
+  try {
+    const ds = await generateDataset(spec, {
+      runner,
+      onProgress: (p) => {
+        if (p.done === p.total || p.elapsedMs - lastLog > 15_000) {
+          lastLog = p.elapsedMs;
+          const eta = ((p.elapsedMs / p.done) * (p.total - p.done)) / 1000;
+          log(
+            `  ${spec.model}/${spec.gpu}: ${p.done}/${p.total} samples, ${(p.elapsedMs / 1000).toFixed(0)} s, ~${eta.toFixed(0)} s left`,
+          );
+        }
+      },
+    });
+    const out: CachedDataset = { ...ds, twinFingerprint: fp };
+    if (opts.cache !== false) {
+      mkdirSync(DATASET_DIR, { recursive: true });
+      writeFileSync(path, JSON.stringify(out));
+    }
+    return out;
+  } finally {
+    await runner.close();
+  }
+}
