@@ -75,6 +75,9 @@ const GpuIdSchema = z.enum(GPU_IDS, {
       : `unknown GPU ${show(iss.input)}; valid: ${GPU_IDS.join(", ")}`,
 });
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+/** A number whose range includes 0, with -0 read as 0 (JSON cannot carry -0, so links round-trip exactly). */
+const zeroed = <T extends z.ZodNumber>(n: T) => n.transform((v) => v + 0);
+const SEED = zeroed(int(0, 2 ** 32 - 1));
 const adapterId = z.string().min(1).max(LIMITS.idLength);
 
 /** A GPU type the planner may use, its price and how many are available (omitted: unlimited). */
@@ -108,7 +111,7 @@ export const FleetWorkloadSchema = z.strictObject({
   /** simulated window of each verification run, s */
   durationS: z.number().gt(0).max(LIMITS.durationS).default(3600),
   /** seed of every random draw (arrivals, lengths) */
-  seed: int(0, 2 ** 32 - 1).default(0),
+  seed: SEED.default(0),
   /** request lengths of adapters without their own profile (for a trace: the fitted empirical profile) */
   lengths: LengthProfileSchema.default({ profile: "sharegpt" }),
   arrival: ArrivalSchema.default({ kind: "poisson" }),
@@ -130,7 +133,7 @@ export const TraceSummarySchema = z.strictObject({
   /** data rows in the file (accepted + skipped) */
   rows: int(1, LIMITS.traceRows),
   /** rows skipped as malformed */
-  skippedRows: int(0, LIMITS.traceRows).default(0),
+  skippedRows: zeroed(int(0, LIMITS.traceRows)).default(0),
   /** window the (scaled) trace covers, s */
   durationS: z.number().gt(0).max(LIMITS.durationS),
   /** arrivals were divided by this (2 = twice the request rate) */
@@ -138,12 +141,12 @@ export const TraceSummarySchema = z.strictObject({
   /** how requests were spread over the adapters */
   popularity: z
     .discriminatedUnion("kind", [
-      z.strictObject({ kind: z.literal("zipf"), alpha: z.number().min(0).max(10) }),
+      z.strictObject({ kind: z.literal("zipf"), alpha: zeroed(z.number().min(0).max(10)) }),
       z.strictObject({ kind: z.literal("dirichlet"), alpha: z.number().min(0.001).max(1000) }),
     ])
     .optional(),
   /** seed of the request-to-adapter mapping */
-  seed: int(0, 2 ** 32 - 1).optional(),
+  seed: SEED.optional(),
 });
 export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 
