@@ -22,6 +22,7 @@ import {
 import { adapterDemand, assignmentKey, demandOf, engineFor, gpuScenario } from "./jobs/assign";
 import { problemOf } from "./jobs/interimPlanner";
 import {
+  codecBridge,
   crashBusyWorkers,
   estimateInWorker,
   estimatorBackend,
@@ -67,6 +68,11 @@ export interface AppState {
   /** bumped on every scenario change (caches and the "plan is stale" hint use it) */
   scenarioRev: number;
   plan: Plan | null;
+  /**
+   * The plan the charts show: updated when a job ends, a plan arrives or the board changes by
+   * hand, not on every background verification result (Recharts re-renders are costly).
+   */
+  chartPlan: Plan | null;
   /** stable ids of plan.gpus (same order) */
   gpuUids: number[];
   /** scenarioRev the plan was computed for */
@@ -87,6 +93,7 @@ const initial: AppState = {
   scenario: defaultFleetScenario(),
   scenarioRev: 0,
   plan: null,
+  chartPlan: null,
   gpuUids: [],
   planRev: -1,
   gpuPhase: {},
@@ -182,7 +189,7 @@ async function runJob<T>(
     if (running === me) {
       running = null;
       afterJob(); // may start the next job synchronously, so "ready" never flickers
-      if (running === null) set({ job: null });
+      if (running === null) set((s) => ({ job: null, chartPlan: s.plan }));
     }
   }
 }
@@ -205,19 +212,43 @@ function afterJob(): void {
 let hashTimer: ReturnType<typeof setTimeout> | null = null;
 let urlIsBad = false;
 
-function writeHashNow(): string {
-  if (hashTimer) clearTimeout(hashTimer);
-  hashTimer = null;
-  const hash = encodeScenarioToHash(get().scenario);
-  const url = `${location.pathname}${location.search}${hash}`;
-  history.replaceState(history.state, "", url);
+function setHash(hash: string): string {
+  history.replaceState(history.state, "", `${location.pathname}${location.search}${hash}`);
   urlIsBad = false;
   return location.href;
 }
 
+/** Write the hash now, on this thread (share button, loading a scenario). */
+function writeHashNow(): string {
+  if (hashTimer) clearTimeout(hashTimer);
+  hashTimer = null;
+  hashSeq++;
+  return setHash(encodeScenarioToHash(get().scenario));
+}
+
+let hashSeq = 0;
+/** Large scenarios are encoded in a worker (lz-string takes 100 ms+ on thousands of adapters). */
+const BIG_SCENARIO = 300;
+
 function scheduleHash(): void {
   if (hashTimer) clearTimeout(hashTimer);
-  hashTimer = setTimeout(writeHashNow, 400);
+  hashTimer = setTimeout(() => {
+    hashTimer = null;
+    const s = get().scenario;
+    if (s.workload.adapters.length < BIG_SCENARIO) {
+      writeHashNow();
+      return;
+    }
+    const mine = ++hashSeq;
+    codecBridge
+      .run((api) => api.encode(s))
+      .then((hash) => {
+        if (mine === hashSeq) setHash(hash);
+      })
+      .catch(() => {
+        if (mine === hashSeq) writeHashNow();
+      });
+  }, 400);
 }
 
 function persistWorking(): void {
@@ -248,11 +279,14 @@ function prunePlacement(next: FleetScenario): FleetScenario {
  * changed (the plan and the twin caches stay valid).
  */
 export function setScenario(next: FleetScenario, opts: { placementOnly?: boolean } = {}): string | null {
-  let valid: FleetScenario;
-  try {
-    valid = parseFleetScenario(prunePlacement(next));
-  } catch (e) {
-    return describeError(e);
+  let valid: FleetScenario = next;
+  if (!opts.placementOnly) {
+    // (a placement built from the plan only holds ids of this scenario: no full re-check)
+    try {
+      valid = parseFleetScenario(prunePlacement(next));
+    } catch (e) {
+      return describeError(e);
+    }
   }
   set((s) => ({ scenario: valid, scenarioRev: opts.placementOnly ? s.scenarioRev : s.scenarioRev + 1 }));
   persistWorking();
@@ -435,7 +469,8 @@ async function restoreInto(
   };
   verifyDeclined = false;
   const uids = plan.gpus.map(() => ++uidSeq);
-  set({ plan: withTotals(plan, s), gpuUids: uids, planRev: rev, gpuPhase: {}, selectedUid: uids[0] ?? null });
+  const shown = withTotals(plan, s);
+  set({ plan: shown, chartPlan: shown, gpuUids: uids, planRev: rev, gpuPhase: {}, selectedUid: uids[0] ?? null });
 }
 
 const EMPTY_ESTIMATE: GpuEstimate = {
@@ -463,8 +498,10 @@ async function planInto(
   if (signal.aborted) return;
   verifyDeclined = false;
   const uids = plan.gpus.map(() => ++uidSeq);
+  const shown = withTotals(plan, s);
   set({
-    plan: withTotals(plan, s),
+    plan: shown,
+    chartPlan: shown,
     gpuUids: uids,
     planRev: rev,
     gpuPhase: {},

@@ -8,6 +8,7 @@ import type { ScenarioInput } from "../../core/scenario/schema";
 import type { TwinResult } from "../../core/twin/types";
 import type { TwinWorkerApi } from "../../../workers/twin.worker";
 import type { FleetScenario } from "../fleet";
+import type { CodecWorkerApi } from "./codec.worker";
 import type { ToolsWorkerApi } from "./tools.worker";
 import type { TraceImportOptions, TraceImportResult } from "./traceTypes";
 import { WorkerBridge, WorkerPool } from "./workerBridge";
@@ -22,8 +23,11 @@ const toolsFactory = () =>
 
 const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency || 2 : 2;
 
-/** Twin verification (background, parallel). */
-export const verifyPool = new WorkerPool<TwinWorkerApi>(twinFactory, Math.max(1, Math.min(4, cores)), {
+/**
+ * Twin verification (background, parallel). One core is left to the main thread: on a
+ * 2-core machine two busy workers would stretch every UI task into a long task.
+ */
+export const verifyPool = new WorkerPool<TwinWorkerApi>(twinFactory, Math.max(1, Math.min(4, cores - 1)), {
   name: "twin",
   idleMs: 15_000,
 });
@@ -31,6 +35,12 @@ export const verifyPool = new WorkerPool<TwinWorkerApi>(twinFactory, Math.max(1,
 export const estimateBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, { name: "estimator", idleMs: 30_000 });
 /** Twin details (time series) of the selected GPU. */
 export const detailsBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, { name: "twin details", idleMs: 15_000 });
+/** URL-hash encoding of large scenarios. */
+export const codecBridge = new WorkerBridge<CodecWorkerApi>(
+  () => new Worker(new URL("./codec.worker.ts", import.meta.url), { type: "module", name: "codec" }),
+  { name: "link encoder", idleMs: 30_000 },
+);
+
 /** Planning. */
 export const planBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, { name: "planner", idleMs: 20_000 });
 /** Trace import. */

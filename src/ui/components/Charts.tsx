@@ -34,7 +34,7 @@ const C = {
 };
 
 export function Charts() {
-  const plan = useDeferredValue(useApp((s) => s.plan));
+  const plan = useDeferredValue(useApp((s) => s.chartPlan));
   const model = useApp((s) => s.scenario.model);
   if (!plan) return null;
   return (
@@ -140,7 +140,7 @@ const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; mod
 });
 
 function SelectedGpuCharts() {
-  const plan = useDeferredValue(useApp((s) => s.plan));
+  const plan = useDeferredValue(useApp((s) => s.chartPlan));
   const uids = useApp((s) => s.gpuUids);
   const selected = useApp((s) => s.selectedUid);
   const rev = useApp((s) => s.scenarioRev);
@@ -179,7 +179,7 @@ function SelectedGpuCharts() {
 const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
   const data = useMemo(
     () =>
-      d.timeSeries.map((p) => ({
+      thin(d.timeSeries, 120).map((p) => ({
         t: Math.round(p.t),
         waiting: p.waiting,
         running: p.running,
@@ -269,3 +269,11 @@ const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
     </ChartBox>
   );
 });
+
+/** At most `n` evenly spaced points (the charts need no more; Recharts' cost grows with points). */
+function thin<T>(xs: readonly T[], n: number): T[] {
+  if (xs.length <= n) return [...xs];
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(xs[Math.floor((i * (xs.length - 1)) / (n - 1))]!);
+  return out;
+}
