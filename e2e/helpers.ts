@@ -41,5 +41,6 @@ export async function downloadText(page: Page, testid: string): Promise<string> 
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0)); // sticky header at the top of full-page shots
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage });
 }
