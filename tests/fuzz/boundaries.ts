@@ -233,7 +233,8 @@ export function urlBoundary(opts: BoundaryOptions): Boundary<string> {
       )
       .map((t) => `#v1.${LZString.compressToEncodedURIComponent(t)}`),
     // zip bombs of every size
-    fc.integer({ min: 1, max: 9000 }).map((k) => `#v1.${lzBomb(k)}`),
+    // (5,657 codes expand to just over the 16 M cap)
+    fc.integer({ min: 1, max: 7000 }).map((k) => `#v1.${lzBomb(k)}`),
   );
   return {
     name: "URL hash (decodeScenarioFromHash)",
@@ -313,13 +314,8 @@ export function roundTripBoundary(opts: BoundaryOptions): Boundary<FleetScenario
     name: "round trip (encode → decode)",
     arbitrary: fleetScenarioArb({ maxAdapters: 60, bigAdapters: opts.bigAdapters }),
     call: (s) => {
-      const parsed = parseFleetScenario(s);
-      if (!isDeepStrictEqual(parsed, s))
-        throw new InvariantError("generator produced a scenario that does not parse to itself");
-      const hash = encodeScenarioToHash(s);
-      if (encodeScenarioToHash(s) !== hash)
-        throw new InvariantError("encoding is not deterministic");
-      const r = decodeScenarioFromHash(hash);
+      // (A generator bug — an invalid scenario — shows up as a failed decode.)
+      const r = decodeScenarioFromHash(encodeScenarioToHash(s));
       if (!r.ok) throw new InvariantError(`valid scenario failed to decode: ${r.error.message}`);
       if (!isDeepStrictEqual(r.scenario, s))
         throw new InvariantError("decode(encode(s)) differs from s");

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import LZString from "lz-string";
 import { describe, expect, it, vi } from "vitest";
-import { lzBomb } from "../../../tests/fuzz/arbitraries";
+import { fleetScenarioArb, lzBomb } from "../../../tests/fuzz/arbitraries";
 import { InputError } from "./errors";
 import {
   defaultFleetScenario,
@@ -79,6 +79,15 @@ describe("encodeScenarioToHash / decodeScenarioFromHash", () => {
     expect(encodeScenarioToHash(defaultFleetScenario())).toBe(hash);
     expect(isScenarioHash(hash)).toBe(true);
     expect(isScenarioHash("#section")).toBe(false);
+  });
+
+  it("is deterministic: equal scenarios give the same link", () => {
+    fc.assert(
+      fc.property(fleetScenarioArb({ maxAdapters: 30, bigAdapters: 200 }), (s) => {
+        expect(encodeScenarioToHash(structuredClone(s))).toBe(encodeScenarioToHash(s));
+      }),
+      { numRuns: 40, seed: 3 },
+    );
   });
 
   it("round-trips every feature: SLOs, flags, per-adapter lengths, free-text ids, trace summary, placement", () => {
