@@ -97,7 +97,7 @@ function expectOneLineError(
   return e;
 }
 
-describe("cli twin (spawned process)", { concurrent: true, timeout: 30_000 }, () => {
+describe("cli twin (spawned process)", { concurrent: true, timeout: 60_000 }, () => {
   it("prints one JSON line with every result field for a valid file", async () => {
     const p = file("valid.json", valid);
     const r = await spawnCli(["twin", p]);
