@@ -14,7 +14,12 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DATASET_DIR = join(ROOT, "bench", "out", "surrogate", "datasets");
 
 /** Source trees whose content decides what the twin answers (and so what a dataset holds). */
-const TWIN_SOURCES = ["src/core/twin", "src/core/workload", "src/core/scenario", "src/core/catalog"];
+const TWIN_SOURCES = [
+  "src/core/twin",
+  "src/core/workload",
+  "src/core/scenario",
+  "src/core/catalog",
+];
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];

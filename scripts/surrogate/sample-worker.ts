@@ -11,6 +11,9 @@ port.on("message", (msg: { id: number; task: SampleTask }) => {
   try {
     port.postMessage({ id: msg.id, row: runSample(msg.task) });
   } catch (err) {
-    port.postMessage({ id: msg.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    port.postMessage({
+      id: msg.id,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
   }
 });

@@ -17,7 +17,11 @@ let trained: TrainResult;
 beforeAll(async () => {
   tf.enableProdMode();
   await initBackend({ force: "cpu" });
-  trained = await trainSurrogate(syntheticDataset(60), { epochs: 2, hidden: [8], validateEvery: 1 });
+  trained = await trainSurrogate(syntheticDataset(60), {
+    epochs: 2,
+    hidden: [8],
+    validateEvery: 1,
+  });
 }, 60_000);
 
 afterAll(() => trained?.surrogate.dispose());
@@ -53,7 +57,10 @@ describe("surrogate backend choice", () => {
 
   it("picks the fastest backend in the probe", async () => {
     const s = trained.surrogate;
-    const c = await initBackend({ candidates: ["cpu", "wasm"], probe: () => probeSurrogate(s, 256, 2) });
+    const c = await initBackend({
+      candidates: ["cpu", "wasm"],
+      probe: () => probeSurrogate(s, 256, 2),
+    });
     const times = Object.entries(c.probe).filter(([, p]) => p.usPerEstimate !== undefined);
     expect(times.length).toBe(2);
     const fastest = times.reduce((a, b) => (b[1].usPerEstimate! < a[1].usPerEstimate! ? b : a));
@@ -62,14 +69,21 @@ describe("surrogate backend choice", () => {
   });
 
   it("never offers WebGPU without a real adapter", async () => {
-    const c = await initBackend({ candidates: ["webgpu", "cpu"], env: { webgpuAdapter: "fallback" } });
+    const c = await initBackend({
+      candidates: ["webgpu", "cpu"],
+      env: { webgpuAdapter: "fallback" },
+    });
     expect(c.backend).toBe("cpu");
     expect(c.probe.webgpu?.skipped).toMatch(/fallback/);
   });
 
   it("times each backend and restores the active one", async () => {
     await initBackend({ force: "cpu" });
-    const r = await benchmarkBackends(trained.surrogate, { backends: ["broken-test", "cpu"], batch: 64, reps: 1 });
+    const r = await benchmarkBackends(trained.surrogate, {
+      backends: ["broken-test", "cpu"],
+      batch: 64,
+      reps: 1,
+    });
     expect(r["broken-test"]?.error).toBeTruthy();
     expect(r.cpu?.usPerEstimate).toBeGreaterThan(0);
     expect(tf.getBackend()).toBe("cpu");

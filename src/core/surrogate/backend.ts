@@ -139,7 +139,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
  * Time `run` (one batch of `batch` estimates): one warm-up, then the median of `reps` runs;
  * µs per estimate.
  */
-export async function timeBatch(run: () => Promise<unknown> | unknown, batch: number, reps = 5): Promise<number> {
+export async function timeBatch(
+  run: () => Promise<unknown> | unknown,
+  batch: number,
+  reps = 5,
+): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -182,7 +186,12 @@ export function probeSurrogate(s: Surrogate, batch = 1024, reps = 5): Promise<nu
  */
 export async function benchmarkBackends(
   s: Surrogate,
-  opts: { backends?: readonly string[]; batch?: number; reps?: number; env?: BackendEnvironment } = {},
+  opts: {
+    backends?: readonly string[];
+    batch?: number;
+    reps?: number;
+    env?: BackendEnvironment;
+  } = {},
 ): Promise<Record<string, BackendProbe>> {
   const before = tf.getBackend();
   const out: Record<string, BackendProbe> = {};

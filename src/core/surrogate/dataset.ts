@@ -7,7 +7,13 @@
 import { loadScenario } from "../scenario/resolve";
 import { simulate } from "../twin/simulate";
 import type { TwinResult } from "../twin/types";
-import { DESIGN_VERSION, designScenario, probeCapacity, type DatasetSpec, type SampleInfo } from "./design";
+import {
+  DESIGN_VERSION,
+  designScenario,
+  probeCapacity,
+  type DatasetSpec,
+  type SampleInfo,
+} from "./design";
 import { extractFeatures, FEATURE_COUNT, FEATURE_NAMES, type ScenarioSummary } from "./features";
 
 /** The twin's answers for one scenario (the surrogate's targets). */
@@ -79,7 +85,13 @@ export function runSample(task: SampleTask): DatasetRow {
   const x = new Float32Array(FEATURE_COUNT);
   const summary = extractFeatures(resolved, x);
   const r = simulate(resolved, { timeSeriesPoints: 1 });
-  return { index: task.index, features: Array.from(x), labels: labelsOf(r, summary), info, twinMs: r.wallMs };
+  return {
+    index: task.index,
+    features: Array.from(x),
+    labels: labelsOf(r, summary),
+    info,
+    twinMs: r.wallMs,
+  };
 }
 
 /** Executes sample tasks, possibly in parallel (at most `concurrency` at once). */
@@ -121,7 +133,10 @@ function abortError(signal: AbortSignal): Error {
  * `offset … offset + samples − 1` of the design. Rejects with the signal's reason when aborted
  * (samples already running finish but are dropped).
  */
-export async function generateDataset(spec: DatasetSpec, opts: GenerateOptions = {}): Promise<Dataset> {
+export async function generateDataset(
+  spec: DatasetSpec,
+  opts: GenerateOptions = {},
+): Promise<Dataset> {
   const runner = opts.runner ?? inlineRunner;
   const t0 = performance.now();
   const capacityTokS = spec.capacityTokS ?? probeCapacity(spec.model, spec.gpu);

@@ -148,19 +148,22 @@ export function designScenario(
   getGpu(spec.gpu);
 
   // adapters: a few often (single hot adapters are common), else log-uniform up to 4,096
-  const n = rng.next() < 0.1 ? 1 + Math.floor(rng.next() * 4) : Math.round(logUniform(rng, 1, 4096));
+  const n =
+    rng.next() < 0.1 ? 1 + Math.floor(rng.next() * 4) : Math.round(logUniform(rng, 1, 4096));
 
   // ranks: a mix of 1-4 distinct ranks in random proportions
   const mix = pick(rng, [1, 2, 3, 4], [0.35, 0.3, 0.2, 0.15]);
   const pool = [...RANKS];
   const chosen: number[] = [];
-  for (let k = 0; k < mix; k++) chosen.push(pool.splice(Math.floor(rng.next() * pool.length), 1)[0]!);
+  for (let k = 0; k < mix; k++)
+    chosen.push(pool.splice(Math.floor(rng.next() * pool.length), 1)[0]!);
   const props = chosen.map(() => 0.2 + rng.next());
   const ranks = Array.from({ length: n }, () => pick(rng, chosen, props));
   const rankMax = Math.max(...ranks);
   let maxLoraRank: number = VLLM_MAX_LORA_RANKS.find((r) => r >= rankMax)!;
   if (rng.next() < 0.15) {
-    maxLoraRank = VLLM_MAX_LORA_RANKS[VLLM_MAX_LORA_RANKS.indexOf(maxLoraRank as 8) + 1] ?? maxLoraRank;
+    maxLoraRank =
+      VLLM_MAX_LORA_RANKS[VLLM_MAX_LORA_RANKS.indexOf(maxLoraRank as 8) + 1] ?? maxLoraRank;
   }
 
   // request lengths
@@ -189,14 +192,20 @@ export function designScenario(
   let maxModelLen: number | undefined =
     rng.next() < 0.5 ? undefined : pick(rng, [4096, 8192, 16384, 32768]);
   const arrival =
-    rng.next() < 0.7 ? { kind: "poisson" as const } : { kind: "gamma" as const, cv: logUniform(rng, 0.3, 4) };
+    rng.next() < 0.7
+      ? { kind: "poisson" as const }
+      : { kind: "gamma" as const, cv: logUniform(rng, 0.3, 4) };
   const maxPendingRequests = rng.next() < 0.6 ? MEASURED_PENDING_CAP : undefined;
 
   // rates: shares × total, the total from a nominal load factor against the pair's capacity
   const { shares, pattern } = rateShares(rng, n);
   const band = rng.next();
   const load =
-    band < 0.35 ? logUniform(rng, 0.01, 0.5) : band < 0.85 ? logUniform(rng, 0.5, 1.6) : logUniform(rng, 1.6, 4);
+    band < 0.35
+      ? logUniform(rng, 0.01, 0.5)
+      : band < 0.85
+        ? logUniform(rng, 0.5, 1.6)
+        : logUniform(rng, 1.6, 4);
   const mean = profileMean(lengths, maxModelLen ?? model.maxPositionEmbeddings);
   const totalRps = (load * capacityTokS) / (mean.prompt + mean.output);
   const adapters = ranks.map((rank, i) => ({
@@ -215,7 +224,14 @@ export function designScenario(
   const scenario: ScenarioInput = {
     model: spec.model,
     gpu: spec.gpu,
-    engine: { maxLoras: 1, maxCpuLoras: n, maxLoraRank, maxNumSeqs, maxNumBatchedTokens, maxModelLen },
+    engine: {
+      maxLoras: 1,
+      maxCpuLoras: n,
+      maxLoraRank,
+      maxNumSeqs,
+      maxNumBatchedTokens,
+      maxModelLen,
+    },
     workload: { durationS, seed: index, lengths, arrival, maxPendingRequests, adapters },
   };
   // slots: up to the memory limit and the adapter count; shorten maxModelLen if nothing fits
@@ -227,9 +243,14 @@ export function designScenario(
     resolved = loadScenario(scenario);
     limit = maxLorasLimit(resolved, Math.min(n, LIMITS.maxLoras));
   }
-  if (limit === 0) throw new Error(`design: ${spec.model} on ${spec.gpu} cannot start with one LoRA slot`);
-  const maxLoras = rng.next() < 0.25 ? limit : Math.max(1, Math.min(limit, Math.round(logUniform(rng, 1, limit + 1) - 0.5)));
-  const maxCpuLoras = rng.next() < 0.85 ? n : maxLoras + Math.floor(rng.next() * (n - maxLoras + 1));
+  if (limit === 0)
+    throw new Error(`design: ${spec.model} on ${spec.gpu} cannot start with one LoRA slot`);
+  const maxLoras =
+    rng.next() < 0.25
+      ? limit
+      : Math.max(1, Math.min(limit, Math.round(logUniform(rng, 1, limit + 1) - 0.5)));
+  const maxCpuLoras =
+    rng.next() < 0.85 ? n : maxLoras + Math.floor(rng.next() * (n - maxLoras + 1));
   scenario.engine = { ...scenario.engine, maxLoras, maxCpuLoras };
   return { scenario, info: { adapters: n, pattern, load } };
 }
@@ -240,7 +261,8 @@ export function designScenario(
  * guess). Deterministic; about a second of twin time.
  */
 export function probeCapacity(model: ModelId, gpu: GpuId): number {
-  if (!MODEL_IDS.includes(model) || !GPU_IDS.includes(gpu)) throw new Error(`unknown pair ${model}/${gpu}`);
+  if (!MODEL_IDS.includes(model) || !GPU_IDS.includes(gpu))
+    throw new Error(`unknown pair ${model}/${gpu}`);
   const m = getModel(model);
   const g = getGpu(gpu);
   // ~15k tok/s for an 8B model on 1.64 TB/s; demand 3× that keeps any pair saturated
@@ -251,7 +273,14 @@ export function probeCapacity(model: ModelId, gpu: GpuId): number {
     loadScenario({
       model,
       gpu,
-      engine: { maxLoras: n, maxCpuLoras: n, maxLoraRank: 16, maxNumSeqs: 2048, maxNumBatchedTokens: 2048, maxModelLen: 4096 },
+      engine: {
+        maxLoras: n,
+        maxCpuLoras: n,
+        maxLoraRank: 16,
+        maxNumSeqs: 2048,
+        maxNumBatchedTokens: 2048,
+        maxModelLen: 4096,
+      },
       workload: {
         durationS: 600,
         seed: 1,

@@ -17,11 +17,21 @@ function features(input: ScenarioInput) {
   return { f, summary, x };
 }
 
-const base = (adapters: ScenarioInput["workload"]["adapters"], extra: Partial<ScenarioInput> = {}) =>
+const base = (
+  adapters: ScenarioInput["workload"]["adapters"],
+  extra: Partial<ScenarioInput> = {},
+) =>
   ({
     model: "llama-3.1-8b-instruct",
     gpu: "h100-64gb",
-    engine: { maxLoras: 2, maxCpuLoras: 3, maxLoraRank: 32, maxNumSeqs: 256, maxNumBatchedTokens: 2048, maxModelLen: 4096 },
+    engine: {
+      maxLoras: 2,
+      maxCpuLoras: 3,
+      maxLoraRank: 32,
+      maxNumSeqs: 256,
+      maxNumBatchedTokens: 2048,
+      maxModelLen: 4096,
+    },
     workload: { durationS: 1000, adapters },
     ...extra,
   }) as ScenarioInput;

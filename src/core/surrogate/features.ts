@@ -58,43 +58,113 @@ export const ACTIVE_TAUS_S = [1, 10, 100] as const;
 /** The features, in network input order. Append only; a saved model lists the names it used. */
 export const FEATURES: readonly FeatureDef[] = [
   // ---- the paper's seven ----
-  { name: "log10RateSum", group: "paper", doc: "log10 Σ adapter rates, req/s (the paper's sum of rates)" },
-  { name: "rateCv", group: "paper", doc: "std / mean of the adapter rates (the paper's std of rates, scale-free)" },
+  {
+    name: "log10RateSum",
+    group: "paper",
+    doc: "log10 Σ adapter rates, req/s (the paper's sum of rates)",
+  },
+  {
+    name: "rateCv",
+    group: "paper",
+    doc: "std / mean of the adapter rates (the paper's std of rates, scale-free)",
+  },
   { name: "log2RankMax", group: "paper", doc: "log2 of the largest adapter rank" },
   { name: "log2RankMean", group: "paper", doc: "log2 of the mean adapter rank" },
   { name: "rankStdOver16", group: "paper", doc: "std of the adapter ranks / 16" },
   { name: "log2MaxLoras", group: "paper", doc: "log2 --max-loras (GPU adapter slots)" },
-  { name: "log2MaxCpuLoras", group: "paper", doc: "log2 --max-cpu-loras (served adapters in the paper)" },
+  {
+    name: "log2MaxCpuLoras",
+    group: "paper",
+    doc: "log2 --max-cpu-loras (served adapters in the paper)",
+  },
   // ---- engine flags ----
-  { name: "log2Adapters", group: "engine", doc: "log2 number of adapters with traffic (may exceed maxCpuLoras: disk loads)" },
-  { name: "log2MaxLoraRank", group: "engine", doc: "log2 --max-lora-rank (slot size: LoRA kernel grid, slot memory)" },
+  {
+    name: "log2Adapters",
+    group: "engine",
+    doc: "log2 number of adapters with traffic (may exceed maxCpuLoras: disk loads)",
+  },
+  {
+    name: "log2MaxLoraRank",
+    group: "engine",
+    doc: "log2 --max-lora-rank (slot size: LoRA kernel grid, slot memory)",
+  },
   { name: "log2MaxNumSeqs", group: "engine", doc: "log2 --max-num-seqs (batch size cap)" },
-  { name: "log2MaxNumBatchedTokens", group: "engine", doc: "log2 --max-num-batched-tokens (step token budget)" },
-  { name: "slotsOverAdapters", group: "engine", doc: "min(1, maxLoras / adapters): share of adapters that fit the GPU at once" },
+  {
+    name: "log2MaxNumBatchedTokens",
+    group: "engine",
+    doc: "log2 --max-num-batched-tokens (step token budget)",
+  },
+  {
+    name: "slotsOverAdapters",
+    group: "engine",
+    doc: "min(1, maxLoras / adapters): share of adapters that fit the GPU at once",
+  },
   // ---- workload ----
   { name: "log2MeanPrompt", group: "workload", doc: "log2 rate-weighted mean prompt tokens" },
   { name: "log2MeanOutput", group: "workload", doc: "log2 rate-weighted mean output tokens" },
-  { name: "log2ArrivalCv", group: "workload", doc: "log2 inter-arrival coefficient of variation (0 = Poisson; > 0 bursty)" },
-  { name: "log10DurationS", group: "workload", doc: "log10 simulated window, s (unfinished requests are cancelled at its end)" },
-  { name: "log10PendingCap", group: "workload", doc: "log10 client queue cap maxPendingRequests (1e8 when unlimited)" },
-  { name: "log10DemandTokS", group: "workload", doc: "log10 expected demanded tokens/s = Σ rate × (E prompt + E output)" },
-  { name: "log10RequestsInWindow", group: "workload", doc: "log10 expected requests in the window (statistical weight of the run)" },
-  { name: "log2RankRateMean", group: "workload", doc: "log2 rate-weighted mean rank (rank of an average request)" },
+  {
+    name: "log2ArrivalCv",
+    group: "workload",
+    doc: "log2 inter-arrival coefficient of variation (0 = Poisson; > 0 bursty)",
+  },
+  {
+    name: "log10DurationS",
+    group: "workload",
+    doc: "log10 simulated window, s (unfinished requests are cancelled at its end)",
+  },
+  {
+    name: "log10PendingCap",
+    group: "workload",
+    doc: "log10 client queue cap maxPendingRequests (1e8 when unlimited)",
+  },
+  {
+    name: "log10DemandTokS",
+    group: "workload",
+    doc: "log10 expected demanded tokens/s = Σ rate × (E prompt + E output)",
+  },
+  {
+    name: "log10RequestsInWindow",
+    group: "workload",
+    doc: "log10 expected requests in the window (statistical weight of the run)",
+  },
+  {
+    name: "log2RankRateMean",
+    group: "workload",
+    doc: "log2 rate-weighted mean rank (rank of an average request)",
+  },
   // ---- skew ----
-  { name: "rateGini", group: "skew", doc: "Gini coefficient of the adapter rates (0 equal, →1 one adapter has all)" },
+  {
+    name: "rateGini",
+    group: "skew",
+    doc: "Gini coefficient of the adapter rates (0 equal, →1 one adapter has all)",
+  },
   { name: "rateMaxShare", group: "skew", doc: "largest adapter rate / Σ rates" },
-  { name: "topSlotsShare", group: "skew", doc: "share of Σ rates carried by the maxLoras busiest adapters" },
-  { name: "log2EffectiveAdapters", group: "skew", doc: "log2 of 1 / Σ share² (inverse Herfindahl: adapters that matter)" },
-  ...ACTIVE_TAUS_S.map(
-    (tau): FeatureDef => ({
-      name: `log2ActiveOverSlots${tau}s`,
-      group: "skew",
-      doc: `log2 of (expected adapters with a request within ${tau} s = Σ (1 − e^(−rate·${tau}))) / maxLoras: >0 means slot contention`,
-    }),
-  ),
+  {
+    name: "topSlotsShare",
+    group: "skew",
+    doc: "share of Σ rates carried by the maxLoras busiest adapters",
+  },
+  {
+    name: "log2EffectiveAdapters",
+    group: "skew",
+    doc: "log2 of 1 / Σ share² (inverse Herfindahl: adapters that matter)",
+  },
+  ...ACTIVE_TAUS_S.map((tau): FeatureDef => ({
+    name: `log2ActiveOverSlots${tau}s`,
+    group: "skew",
+    doc: `log2 of (expected adapters with a request within ${tau} s = Σ (1 − e^(−rate·${tau}))) / maxLoras: >0 means slot contention`,
+  })),
   // ---- memory model ----
-  { name: "log2KvCacheTokens", group: "memory", doc: "log2 KV-cache capacity, tokens (memory model; 0 when it does not fit)" },
-  { name: "log2KvRequests", group: "memory", doc: "log2 KV tokens / mean tokens per request (requests the cache holds)" },
+  {
+    name: "log2KvCacheTokens",
+    group: "memory",
+    doc: "log2 KV-cache capacity, tokens (memory model; 0 when it does not fit)",
+  },
+  {
+    name: "log2KvRequests",
+    group: "memory",
+    doc: "log2 KV tokens / mean tokens per request (requests the cache holds)",
+  },
   { name: "loraSlotsShare", group: "memory", doc: "LoRA slot memory / memory budget" },
   // ---- hardware ----
   { name: "log2BandwidthTBs", group: "hardware", doc: "log2 GPU memory bandwidth, TB/s" },

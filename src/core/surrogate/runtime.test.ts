@@ -17,7 +17,11 @@ let dir: string;
 beforeAll(async () => {
   tf.enableProdMode();
   await initBackend({ force: "cpu" });
-  trained = await trainSurrogate(syntheticDataset(120), { epochs: 10, hidden: [16], validateEvery: 5 });
+  trained = await trainSurrogate(syntheticDataset(120), {
+    epochs: 10,
+    hidden: [16],
+    validateEvery: 5,
+  });
   dir = mkdtempSync(join(tmpdir(), "lfp-surrogate-"));
 }, 60_000);
 
@@ -39,7 +43,14 @@ describe("surrogate runtime", () => {
     const a = trained.surrogate.estimateSync(x);
     const b = loaded.estimateSync(x);
     const c = await loaded.estimate(x);
-    for (const k of ["throughputTokS", "starvedProbability", "itlMeanMs", "itlP99Ms", "ttftMeanMs", "ttftP99Ms"] as const) {
+    for (const k of [
+      "throughputTokS",
+      "starvedProbability",
+      "itlMeanMs",
+      "itlP99Ms",
+      "ttftMeanMs",
+      "ttftP99Ms",
+    ] as const) {
       expect(Array.from(b[k])).toEqual(Array.from(a[k]));
       expect(Array.from(c[k])).toEqual(Array.from(a[k]));
     }
@@ -58,8 +69,14 @@ describe("surrogate runtime", () => {
   });
 
   it("training is deterministic", async () => {
-    const again = await trainSurrogate(syntheticDataset(120), { epochs: 10, hidden: [16], validateEvery: 5 });
-    expect(new Uint8Array(again.artifacts.weights)).toEqual(new Uint8Array(trained.artifacts.weights));
+    const again = await trainSurrogate(syntheticDataset(120), {
+      epochs: 10,
+      hidden: [16],
+      validateEvery: 5,
+    });
+    expect(new Uint8Array(again.artifacts.weights)).toEqual(
+      new Uint8Array(trained.artifacts.weights),
+    );
     again.surrogate.dispose();
   });
 
@@ -92,9 +109,15 @@ describe("surrogate runtime", () => {
         model: "llama-3.1-8b-instruct",
         gpu,
         engine: { maxLoras: 4, maxCpuLoras: 8, maxLoraRank: 16, maxModelLen: 4096 },
-        workload: { durationS: 300, adapters: Array.from({ length: 8 }, (_, i) => ({ id: `a${i}`, rank: 16, rateRps: 0.5 })) },
+        workload: {
+          durationS: 300,
+          adapters: Array.from({ length: 8 }, (_, i) => ({ id: `a${i}`, rank: 16, rateRps: 0.5 })),
+        },
       });
-    const [same, other] = await trained.surrogate.estimateScenarios([scenario("h100-64gb"), scenario("a100-80gb")]);
+    const [same, other] = await trained.surrogate.estimateScenarios([
+      scenario("h100-64gb"),
+      scenario("a100-80gb"),
+    ]);
     expect(other!.outOfDistribution).toBe(true);
     expect(other!.oodFeatures).toContain("log2BandwidthTBs");
     expect(same!.oodFeatures).not.toContain("log2BandwidthTBs");
@@ -127,7 +150,10 @@ describe("surrogate runtime", () => {
     expect(() => Surrogate.fromArtifacts(bad)).toThrow(/unsupported/);
     const unknown = {
       ...trained.artifacts,
-      meta: { ...trained.artifacts.meta, featureNames: ["nope", ...trained.artifacts.meta.featureNames.slice(1)] },
+      meta: {
+        ...trained.artifacts.meta,
+        featureNames: ["nope", ...trained.artifacts.meta.featureNames.slice(1)],
+      },
     };
     expect(() => Surrogate.fromArtifacts(unknown)).toThrow(/feature "nope"/);
   });

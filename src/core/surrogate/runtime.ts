@@ -149,7 +149,10 @@ export class Surrogate {
     this.nIn = meta.featureNames.length;
     this.cols = Int32Array.from(meta.featureNames, (n) => {
       const j = FEATURE_NAMES.indexOf(n);
-      if (j < 0) throw new Error(`surrogate: the model uses feature "${n}", which this build does not compute`);
+      if (j < 0)
+        throw new Error(
+          `surrogate: the model uses feature "${n}", which this build does not compute`,
+        );
       return j;
     });
     this.lo = new Float64Array(this.nIn);
@@ -170,10 +173,14 @@ export class Surrogate {
   static fromArtifacts(a: SurrogateArtifacts): Surrogate {
     const meta = a.meta;
     if (meta.format !== "lfp-surrogate" || meta.version !== 1) {
-      throw new Error(`surrogate: unsupported normalisation file (format ${meta.format}, version ${meta.version})`);
+      throw new Error(
+        `surrogate: unsupported normalisation file (format ${meta.format}, version ${meta.version})`,
+      );
     }
     if (meta.outputNames.join() !== OUTPUT_NAMES.join()) {
-      throw new Error(`surrogate: outputs ${meta.outputNames.join(",")} differ from ${OUTPUT_NAMES.join(",")}`);
+      throw new Error(
+        `surrogate: outputs ${meta.outputNames.join(",")} differ from ${OUTPUT_NAMES.join(",")}`,
+      );
     }
     const specs = a.modelJson.weightsManifest.flatMap((g) => g.weights);
     const named = tf.io.decodeWeights(a.weights, specs);
@@ -186,7 +193,9 @@ export class Surrogate {
         const b = named[`${def.name}/bias`];
         if (!k || !b) throw new Error(`surrogate: weights of layer ${def.name} missing`);
         if (k.shape[0] !== inDim || k.shape[1] !== def.units) {
-          throw new Error(`surrogate: layer ${def.name} has shape ${k.shape.join("x")}, expected ${inDim}x${def.units}`);
+          throw new Error(
+            `surrogate: layer ${def.name} has shape ${k.shape.join("x")}, expected ${inDim}x${def.units}`,
+          );
         }
         const K = Float64Array.from(k.dataSync());
         const B = Float64Array.from(b.dataSync());
@@ -218,7 +227,8 @@ export class Surrogate {
         });
         inDim = units;
       });
-      if (inDim !== OUTPUT_COUNT) throw new Error(`surrogate: network has ${inDim} outputs, expected ${OUTPUT_COUNT}`);
+      if (inDim !== OUTPUT_COUNT)
+        throw new Error(`surrogate: network has ${inDim} outputs, expected ${OUTPUT_COUNT}`);
       return new Surrogate(meta, layers);
     } finally {
       tf.dispose(Object.values(named));
@@ -260,13 +270,23 @@ export class Surrogate {
     return tf.tidy(() => {
       let h: tf.Tensor2D = tf.tensor2d(input, [rows, this.nIn]);
       for (const l of this.layers) {
-        h = tf.fused.matMul({ a: h, b: l.kernel, bias: l.bias, activation: l.activation }) as tf.Tensor2D;
+        h = tf.fused.matMul({
+          a: h,
+          b: l.kernel,
+          bias: l.bias,
+          activation: l.activation,
+        }) as tf.Tensor2D;
       }
       return h;
     });
   }
 
-  private decode(x: Float32Array, input: Float32Array, rows: number, raw: Float32Array | Int32Array | Uint8Array): EstimateBatch {
+  private decode(
+    x: Float32Array,
+    input: Float32Array,
+    rows: number,
+    raw: Float32Array | Int32Array | Uint8Array,
+  ): EstimateBatch {
     const out: EstimateBatch = {
       rows,
       throughputTokS: new Float64Array(rows),
@@ -344,14 +364,26 @@ export class Surrogate {
   async estimateScenarios(scenarios: readonly ResolvedScenario[]): Promise<SurrogateEstimate[]> {
     const rows = scenarios.length;
     const x = new Float32Array(rows * FEATURE_COUNT);
-    const summaries: ScenarioSummary[] = scenarios.map((s, r) => extractFeatures(s, x, r * FEATURE_COUNT));
+    const summaries: ScenarioSummary[] = scenarios.map((s, r) =>
+      extractFeatures(s, x, r * FEATURE_COUNT),
+    );
     const b = rows > 0 ? await this.estimate(x, rows) : undefined;
     return summaries.map((sum, r) => this.assemble(sum, b!, r, x));
   }
 
-  private assemble(sum: ScenarioSummary, b: EstimateBatch, r: number, x: Float32Array): SurrogateEstimate {
+  private assemble(
+    sum: ScenarioSummary,
+    b: EstimateBatch,
+    r: number,
+    x: Float32Array,
+  ): SurrogateEstimate {
     const memory = { fits: sum.memory.fits, kvCacheTokens: sum.memory.kvCacheTokens };
-    const base = { source: "surrogate" as const, demandTokS: sum.demandTokS, memory, memoryReport: sum.memory };
+    const base = {
+      source: "surrogate" as const,
+      demandTokS: sum.demandTokS,
+      memory,
+      memoryReport: sum.memory,
+    };
     const zero = { mean: 0, p99: 0 };
     if (!sum.memory.fits || sum.demandTokS <= 0) {
       const starved = sum.demandTokS > 0;
@@ -383,7 +415,9 @@ export class Surrogate {
   private check(x: Float32Array, rows: number): void {
     if (this.disposed) throw new Error("surrogate: used after dispose()");
     if (!Number.isInteger(rows) || rows < 0 || x.length < rows * FEATURE_COUNT) {
-      throw new Error(`surrogate: need ${rows} rows of ${FEATURE_COUNT} features, got ${x.length} numbers`);
+      throw new Error(
+        `surrogate: need ${rows} rows of ${FEATURE_COUNT} features, got ${x.length} numbers`,
+      );
     }
   }
 

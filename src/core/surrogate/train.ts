@@ -124,7 +124,10 @@ function usableRows(rows: readonly DatasetRow[]): DatasetRow[] {
  * Train a surrogate on `dataset` (rows of the design's twin runs). The backend is whatever
  * TF.js has active; call `initBackend` first to choose one.
  */
-export async function trainSurrogate(dataset: Dataset, opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainSurrogate(
+  dataset: Dataset,
+  opts: TrainOptions = {},
+): Promise<TrainResult> {
   const t0 = performance.now();
   const hidden = opts.hidden ?? [64, 64];
   const activation = opts.activation ?? "elu";
@@ -254,7 +257,9 @@ export async function trainSurrogate(dataset: Dataset, opts: TrainOptions = {}):
   const yV = tf.tensor2d(normY(Y(valIdx)), [nVal, OUTPUT_COUNT]);
   const mV = tf.tensor2d(M(valIdx), [nVal, OUTPUT_COUNT]);
   // (variable names get a uniqueness suffix after the first model of a process: "h0/kernel_1")
-  const kernels = net.trainableWeights.filter((w) => w.name.includes("/kernel")).map((w) => w.read());
+  const kernels = net.trainableWeights
+    .filter((w) => w.name.includes("/kernel"))
+    .map((w) => w.read());
 
   const lossOf = (pred: tf.Tensor2D, y: tf.Tensor2D, m: tf.Tensor2D, withL2: boolean): tf.Scalar =>
     tf.tidy(() => {
@@ -293,7 +298,10 @@ export async function trainSurrogate(dataset: Dataset, opts: TrainOptions = {}):
         const xb = tf.gather(xT, idx);
         const yb = tf.gather(yT, idx);
         const mb = tf.gather(mT, idx);
-        const cost = optimizer.minimize(() => lossOf(net.apply(xb) as tf.Tensor2D, yb, mb, true), true);
+        const cost = optimizer.minimize(
+          () => lossOf(net.apply(xb) as tf.Tensor2D, yb, mb, true),
+          true,
+        );
         if (epoch % validateEvery === 0 || epoch === epochs) {
           lossSum += (await cost!.data())[0]!;
           batches++;
@@ -353,7 +361,11 @@ export async function trainSurrogate(dataset: Dataset, opts: TrainOptions = {}):
     };
     const artifacts = await saveArtifacts(net, meta);
     const surrogate = Surrogate.fromArtifacts(artifacts);
-    const validation = evaluateRows(surrogate, valIdx.map((i) => rows[i]!), dataset.featureNames);
+    const validation = evaluateRows(
+      surrogate,
+      valIdx.map((i) => rows[i]!),
+      dataset.featureNames,
+    );
     meta.training.validation = roundMetrics(validation);
     return {
       artifacts,
@@ -384,7 +396,10 @@ function roundMetrics(m: ValidationMetrics): ValidationMetrics {
 }
 
 /** Capture a layers model in the TF.js `model.json` + weights form. */
-async function saveArtifacts(net: tf.LayersModel, meta: SurrogateMeta): Promise<SurrogateArtifacts> {
+async function saveArtifacts(
+  net: tf.LayersModel,
+  meta: SurrogateMeta,
+): Promise<SurrogateArtifacts> {
   let captured: tf.io.ModelArtifacts | undefined;
   await net.save(
     tf.io.withSaveHandler(async (a) => {
@@ -392,10 +407,13 @@ async function saveArtifacts(net: tf.LayersModel, meta: SurrogateMeta): Promise<
       return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
     }),
   );
-  if (!captured?.weightSpecs || !captured.weightData) throw new Error("train: model save captured no weights");
+  if (!captured?.weightSpecs || !captured.weightData)
+    throw new Error("train: model save captured no weights");
   const weightData = captured.weightData;
   const weights =
-    weightData instanceof ArrayBuffer ? weightData : tf.io.concatenateArrayBuffers(weightData as ArrayBuffer[]);
+    weightData instanceof ArrayBuffer
+      ? weightData
+      : tf.io.concatenateArrayBuffers(weightData as ArrayBuffer[]);
   const modelJson: tf.io.ModelJSON = {
     format: "layers-model",
     generatedBy: captured.generatedBy ?? "TensorFlow.js",
@@ -415,7 +433,9 @@ export function evaluateRows(
   const n = rows.length;
   const x = new Float32Array(n * FEATURE_NAMES.length);
   const map = FEATURE_NAMES.map((name) => featureNames.indexOf(name));
-  rows.forEach((r, i) => map.forEach((c, j) => (x[i * FEATURE_NAMES.length + j] = c >= 0 ? r.features[c]! : NaN)));
+  rows.forEach((r, i) =>
+    map.forEach((c, j) => (x[i * FEATURE_NAMES.length + j] = c >= 0 ? r.features[c]! : NaN)),
+  );
   const b = s.estimateSync(x, n);
   const thrA: number[] = [];
   const thrP: number[] = [];
