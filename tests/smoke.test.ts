@@ -25,7 +25,7 @@ describe("cli", () => {
   });
 
   it("reports unimplemented subcommands as a JSON error with exit code 2", () => {
-    for (const cmd of ["estimate", "plan"]) {
+    for (const cmd of ["plan"]) {
       const result = runCli(cmd);
       expect(result.status, cmd).toBe(2);
       expect(JSON.parse(result.stderr.trim())).toEqual({ error: "not implemented" });
