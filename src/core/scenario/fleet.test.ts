@@ -99,6 +99,18 @@ describe("parseFleetScenario", () => {
     });
   });
 
+  it("prices an offer without costPerHour at the catalog's typical price", () => {
+    const s = parseFleetScenario({
+      model: "llama-3.1-8b-instruct",
+      gpuTypes: [{ gpu: "a100-80gb" }, { gpu: "l4", costPerHour: 0.5, maxCount: 3 }],
+      workload: { adapters: [] },
+    });
+    expect(s.gpuTypes).toEqual([
+      { gpu: "a100-80gb", costPerHour: GPUS["a100-80gb"].costPerHour },
+      { gpu: "l4", costPerHour: 0.5, maxCount: 3 },
+    ]);
+  });
+
   it("accepts latency objectives, a trace summary and a hand placement", () => {
     const s = parseFleetScenario(
       edited((x) => {

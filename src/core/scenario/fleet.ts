@@ -80,12 +80,18 @@ const zeroed = <T extends z.ZodNumber>(n: T) => n.transform((v) => v + 0);
 const SEED = zeroed(int(0, 2 ** 32 - 1));
 const adapterId = z.string().min(1).max(LIMITS.idLength);
 
-/** A GPU type the planner may use, its price and how many are available (omitted: unlimited). */
-export const GpuOfferSchema = z.strictObject({
-  gpu: GpuIdSchema,
-  costPerHour: z.number().gt(0).max(FLEET_LIMITS.costPerHour),
-  maxCount: int(1, FLEET_LIMITS.maxCount).optional(),
-});
+/**
+ * A GPU type the planner may use, its price and how many are available (omitted: unlimited).
+ * An omitted price is the catalog's typical price (as in the `plan` CLI's fleet file); the
+ * parsed scenario always carries one.
+ */
+export const GpuOfferSchema = z
+  .strictObject({
+    gpu: GpuIdSchema,
+    costPerHour: z.number().gt(0).max(FLEET_LIMITS.costPerHour).optional(),
+    maxCount: int(1, FLEET_LIMITS.maxCount).optional(),
+  })
+  .transform((o) => ({ ...o, costPerHour: o.costPerHour ?? GPUS[o.gpu].costPerHour }));
 export type GpuOfferEntry = z.infer<typeof GpuOfferSchema>;
 
 /**
