@@ -1,0 +1,516 @@
+/**
+ * `planFleet`: the planner's entry point (pure TypeScript: Node, browsers, workers).
+ *
+ * 1. Lower bound (see `lowerBound.ts`), which also seeds the first GPU's size.
+ * 2. Our placement (see `ours.ts`): exact greedy fill with per-GPU flags, two adapter orders,
+ *    heterogeneous GPU types by objective, then consolidation.
+ * 3. Verification: every GPU's full-window twin run through the {@link Verifier} (parallel
+ *    workers in the CLI and the app). Repair: a GPU the twin finds starved, out of memory or
+ *    over an SLO sheds its last-placed adapters (as much demand as the twin says it lacks, plus
+ *    5%) and gets re-tuned flags; the shed adapters go to new GPUs; changed GPUs are verified
+ *    again, up to `maxRepairRounds` times.
+ * 4. Baselines (see `baselines.ts` and `paperGreedy.ts`) with the same estimator and verifier.
+ * Deterministic for a given request: the only randomness is the twin's, seeded by the request.
+ */
+import type { GpuId } from "../catalog/ids";
+import { InputError } from "../scenario/errors";
+import {
+  baselineEngine,
+  evaluateGroups,
+  firstFitMemory,
+  leastLoaded,
+  loraServe,
+  roundRobin,
+  sizeByEstimator,
+} from "./baselines";
+import {
+  createContext,
+  demandOf,
+  maxLoraRankFor,
+  maxLorasCap,
+  STARVATION_RATIO,
+  type AdapterInfo,
+  type FleetContext,
+} from "./context";
+import { lowerBound, representativeSlice, saturatedThroughput } from "./lowerBound";
+import {
+  consolidate,
+  greedyFill,
+  lexLess,
+  orderAdapters,
+  planScore,
+  type Ordering,
+  type Placed,
+} from "./ours";
+import { paperGreedy } from "./paperGreedy";
+import { scenarioForIds } from "./scenario";
+import { Evaluator, type Candidate } from "./search";
+import { checkAborted, inThreadRunner, inThreadVerifier } from "./twinEstimator";
+import {
+  BASELINE_NAMES,
+  type BaselineName,
+  type BaselineResult,
+  type FleetRequest,
+  type LowerBound,
+  type Plan,
+  type PlanOptions,
+  type PlanProgress,
+  type PlannedGpu,
+  type TwinRunner,
+  type TwinVerdict,
+  type Verifier,
+} from "./types";
+import { vllmArgs } from "./vllmArgs";
+
+export interface PlanFleetOptions extends PlanOptions {
+  /** twin runs of the lower bound and the LoRAServe operating points (default: this thread) */
+  runner?: TwinRunner;
+  /** adapter orders our greedy tries (default both) */
+  orderings?: readonly Ordering[];
+  /** compute the lower bound (twin runs; default true) */
+  lowerBound?: boolean;
+}
+
+/** Why a verified GPU is unacceptable, or null. */
+export function problemOf(
+  ctx: FleetContext,
+  v: Pick<
+    TwinVerdict,
+    "memory" | "starved" | "throughputTokS" | "idealThroughputTokS" | "ttftMs" | "itlMs"
+  >,
+): string | null {
+  if (!v.memory.fits) return `out of memory: ${v.memory.reason ?? "vLLM would not start"}`;
+  if (v.starved) {
+    const pct = v.idealThroughputTokS > 0 ? (100 * v.throughputTokS) / v.idealThroughputTokS : 0;
+    return (
+      `starved: serves ${Math.round(v.throughputTokS)} of ${Math.round(v.idealThroughputTokS)} tokens/s ` +
+      `(${pct.toFixed(1)}%, below ${100 * STARVATION_RATIO}%)`
+    );
+  }
+  const o = ctx.objective;
+  if (o.ttftP99Ms !== undefined && v.ttftMs.p99 > o.ttftP99Ms) {
+    return `TTFT p99 ${Math.round(v.ttftMs.p99)} ms exceeds the ${o.ttftP99Ms} ms SLO`;
+  }
+  if (o.itlP99Ms !== undefined && v.itlMs.p99 > o.itlP99Ms) {
+    return `ITL p99 ${v.itlMs.p99.toFixed(1)} ms exceeds the ${o.itlP99Ms} ms SLO`;
+  }
+  return null;
+}
+
+function estimateProblem(c: Candidate): string | null {
+  const e = c.estimate;
+  if (!e.fits) return "out of memory (estimated)";
+  if (!c.ok) {
+    return `at risk (estimated): ${Math.round(e.throughputTokS)} of ${Math.round(e.demandTokS)} tokens/s, TTFT p99 ${Math.round(e.ttftP99Ms)} ms`;
+  }
+  return null;
+}
+
+function toPlanned(ctx: FleetContext, c: Candidate): PlannedGpu {
+  const ids = c.members.map((a) => a.id);
+  return {
+    gpu: c.gpu,
+    engine: c.engine,
+    adapters: ids,
+    estimate: c.estimate,
+    problem: null,
+    vllmArgs: vllmArgs(c.engine, ids),
+    costPerHour: ctx.offers.find((o) => o.gpu === c.gpu)!.costPerHour,
+    demandTokS: demandOf(c.members),
+  };
+}
+
+async function verifyGpus(
+  ctx: FleetContext,
+  verifier: Verifier,
+  gpus: readonly Candidate[],
+  signal: AbortSignal | undefined,
+  onResult?: (done: number) => void,
+): Promise<TwinVerdict[]> {
+  const scenarios = gpus.map((g) =>
+    scenarioForIds(
+      ctx,
+      g.gpu,
+      g.engine,
+      g.members.map((a) => a.id),
+    ),
+  );
+  let done = 0;
+  return verifier.verify(scenarios, {
+    signal,
+    onResult: () => onResult?.(++done),
+  });
+}
+
+/** The GPU type our plan uses most (first offer on ties). */
+function primaryGpu(ctx: FleetContext, gpus: readonly Candidate[]): GpuId {
+  const count = new Map<GpuId, number>();
+  for (const g of gpus) count.set(g.gpu, (count.get(g.gpu) ?? 0) + 1);
+  let best = ctx.offers[0]!.gpu;
+  for (const o of ctx.offers) if ((count.get(o.gpu) ?? 0) > (count.get(best) ?? 0)) best = o.gpu;
+  return best;
+}
+
+function costOf(ctx: FleetContext, gpus: readonly { gpu: GpuId }[]): number {
+  return gpus.reduce((s, g) => s + ctx.offers.find((o) => o.gpu === g.gpu)!.costPerHour, 0);
+}
+
+/**
+ * Plan a fleet. See the file comment for the algorithm.
+ * @throws InputError for requests it cannot plan (bad flags, no GPU type fits the model,
+ *   `maxCount` too small); an AbortError (the signal's reason) when cancelled.
+ */
+export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): Promise<Plan> {
+  const t0 = performance.now();
+  const signal = opts.signal;
+  const ctx = createContext(request);
+  const margin = opts.safetyMargin ?? 0.03;
+  const ev = new Evaluator(ctx, opts.estimator, { margin, signal });
+  const verifier = opts.verifier ?? inThreadVerifier;
+  const runner = opts.runner ?? inThreadRunner;
+  const report = (p: PlanProgress) => opts.onProgress?.(p);
+  const wanted: BaselineName[] =
+    opts.baselines === false
+      ? []
+      : opts.baselines === true || opts.baselines === undefined
+        ? [...BASELINE_NAMES]
+        : [...opts.baselines];
+  const verifyBaselines = !opts.skipVerify && (opts.verifyBaselines ?? true);
+  const notes: string[] = [];
+
+  report({
+    phase: "prepare",
+    fraction: 0,
+    message: `${ctx.adapters.length} adapters, ${Math.round(ctx.totalDemandTokS)} tokens/s demanded`,
+  });
+  if (ctx.adapters.length === 0) {
+    return {
+      model: request.model,
+      gpuCount: 0,
+      costPerHour: 0,
+      lowerBoundGpus: 0,
+      starvedGpus: 0,
+      gpus: [],
+      baselines: {},
+      wallMs: performance.now() - t0,
+      objective: request.objective,
+      demandTokS: 0,
+      planMs: 0,
+      verifyMs: 0,
+      notes: ["no adapters: nothing to place"],
+    };
+  }
+  if (
+    ctx.offers.every(
+      (o) =>
+        maxLorasCap(ctx, o.gpu, maxLoraRankFor(ctx, ctx.adapters)) <= 0 &&
+        maxLorasCap(ctx, o.gpu, 8) <= 0,
+    )
+  ) {
+    throw new InputError(
+      "gpuTypes",
+      `${ctx.model.id} does not fit on any offered GPU type (${ctx.offers.map((o) => o.gpu).join(", ")}) with these engine flags`,
+    );
+  }
+
+  // 1. lower bound
+  report({ phase: "lower-bound", fraction: 0.02, message: "lower bound: saturated twin runs" });
+  const lb: LowerBound | null =
+    opts.lowerBound === false ? null : await lowerBound(ctx, { runner, signal });
+  const capacityHint = lb ? lb.bestGpuThroughputTokS / (STARVATION_RATIO + margin) : undefined;
+
+  // 2. ours
+  const orderings = opts.orderings ?? (["hot-first", "zigzag"] as const);
+  let ours: Placed[] | null = null;
+  for (let oi = 0; oi < orderings.length; oi++) {
+    const ordering = orderings[oi]!;
+    const base = 0.05 + (0.35 * oi) / orderings.length;
+    const placed = await greedyFill(ev, orderAdapters(ctx.adapters, ordering), {
+      capacityHint,
+      onProgress: (done, gpus) =>
+        report({
+          phase: "ours",
+          fraction: base + (0.35 / orderings.length) * (done / ctx.adapters.length),
+          message: `placing (${ordering}): ${done}/${ctx.adapters.length} adapters on ${gpus} GPUs`,
+          gpus,
+        }),
+    });
+    const merged = await consolidate(ev, placed);
+    if (!ours || lexLess(planScore(ev, merged), planScore(ev, ours))) ours = merged;
+  }
+  const gpus: Placed[] = ours!;
+  for (const g of gpus) {
+    if (!g.ok && g.members.length === 1) {
+      notes.push(
+        `adapter ${JSON.stringify(g.members[0]!.id)} alone is estimated at ${Math.round(g.estimate.throughputTokS)} of ` +
+          `${Math.round(g.estimate.demandTokS)} tokens/s on ${g.gpu}: one GPU cannot serve it; replicate it behind a load balancer`,
+      );
+    }
+  }
+
+  // paper greedy runs before verification (same estimator)
+  let paper: Candidate[] | null = null;
+  let paperMs = 0;
+  if (wanted.includes("paper-greedy")) {
+    const tp = performance.now();
+    report({ phase: "paper-greedy", fraction: 0.42, message: "paper-style greedy" });
+    paper = await paperGreedy(ev, ctx.offers[0]!.gpu);
+    paperMs = performance.now() - tp;
+  }
+  const planMs = performance.now() - t0 - paperMs;
+
+  // 3. verify + repair
+  const tv = performance.now();
+  let verdicts: (TwinVerdict | undefined)[] = gpus.map(() => undefined);
+  const repairs = { rounds: 0, movedAdapters: 0, addedGpus: 0 };
+  if (!opts.skipVerify) {
+    report({
+      phase: "verify",
+      fraction: 0.45,
+      message: `verifying ${gpus.length} GPUs with the twin`,
+    });
+    verdicts = await verifyGpus(ctx, verifier, gpus, signal, (d) =>
+      report({
+        phase: "verify",
+        fraction: 0.45 + 0.25 * (d / gpus.length),
+        message: `verified ${d}/${gpus.length} GPUs`,
+      }),
+    );
+    const maxRounds = opts.maxRepairRounds ?? 5;
+    for (let round = 0; round < maxRounds; round++) {
+      const bad = gpus.map((_, i) => i).filter((i) => problemOf(ctx, verdicts[i]!) !== null);
+      if (bad.length === 0) break;
+      checkAborted(signal);
+      repairs.rounds++;
+      report({
+        phase: "repair",
+        fraction: 0.7,
+        message: `repair round ${round + 1}: ${bad.length} GPU(s) to fix`,
+      });
+      // each starved GPU's shed adapters go to new GPUs that take no more demand than
+      // verification showed that GPU actually serves
+      const shedSets: Array<{ adapters: AdapterInfo[]; cap: number }> = [];
+      const changed = new Set<number>();
+      for (const i of bad) {
+        const g = gpus[i]!;
+        const v = verdicts[i]!;
+        if (g.members.length <= 1) continue; // nothing to move: a single hot adapter
+        const ratio = v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
+        let frac = v.starved
+          ? Math.min(0.9, Math.max(0.05, 1 - ratio / (STARVATION_RATIO + margin) + 0.05))
+          : v.memory.fits
+            ? 0.15
+            : 0.5;
+        let kept = g.members;
+        let fixed: Placed | null = null;
+        for (let attempt = 0; attempt < 4 && kept.length > 1; attempt++) {
+          const target = demandOf(g.members) * (1 - frac);
+          let cut = kept.length;
+          let d = demandOf(kept);
+          while (cut > 1 && d > target) d -= kept[--cut]!.demandTokS;
+          kept = kept.slice(0, Math.max(1, cut));
+          const t = await ev.tuneEngine(g.gpu, kept, g.engine.maxLoras);
+          if (t && t.best.ok) {
+            fixed = { ...t.best, slack: 0 };
+            break;
+          }
+          frac = Math.min(0.95, frac * 1.5);
+        }
+        if (!fixed) {
+          const t = await ev.tuneEngine(g.gpu, kept, g.engine.maxLoras);
+          if (!t) continue;
+          fixed = { ...t.best, slack: 0 };
+        }
+        const cap =
+          v.starved && v.memory.fits && v.throughputTokS > 0
+            ? v.throughputTokS / (STARVATION_RATIO + margin + 0.02)
+            : Infinity;
+        shedSets.push({ adapters: g.members.slice(kept.length), cap });
+        gpus[i] = fixed;
+        changed.add(i);
+      }
+      if (changed.size === 0) break;
+      for (const { adapters, cap } of shedSets) {
+        if (adapters.length === 0) continue;
+        repairs.movedAdapters += adapters.length;
+        const used = new Map<GpuId, number>();
+        for (const g of gpus) used.set(g.gpu, (used.get(g.gpu) ?? 0) + 1);
+        const added = await greedyFill(ev, orderAdapters(adapters, "hot-first"), {
+          used,
+          ...(Number.isFinite(cap) ? { maxDemand: cap } : {}),
+        });
+        for (const a of added) {
+          changed.add(gpus.length);
+          gpus.push(a);
+          verdicts.push(undefined);
+        }
+        repairs.addedGpus += added.length;
+      }
+      const idx = [...changed].sort((a, b) => a - b);
+      const vs = await verifyGpus(
+        ctx,
+        verifier,
+        idx.map((i) => gpus[i]!),
+        signal,
+      );
+      idx.forEach((i, j) => (verdicts[i] = vs[j]));
+    }
+  }
+  const verifyMs = opts.skipVerify ? 0 : performance.now() - tv;
+
+  const planned = gpus.map((g, i) => {
+    const p = toPlanned(ctx, g);
+    const v = verdicts[i];
+    if (v) {
+      p.verified = v;
+      p.problem = problemOf(ctx, v);
+    } else {
+      p.problem = estimateProblem(g);
+    }
+    return p;
+  });
+
+  // 4. baselines
+  const baselines: Record<string, BaselineResult> = {};
+  const primary = primaryGpu(ctx, gpus);
+  const judge = async (
+    name: BaselineName,
+    cands: Candidate[],
+    sizing: string,
+    ms: number,
+    frac: number,
+  ) => {
+    checkAborted(signal);
+    const tb = performance.now();
+    let starved: number;
+    if (verifyBaselines) {
+      report({
+        phase: "baselines",
+        fraction: frac,
+        message: `verifying baseline ${name} (${cands.length} GPUs)`,
+      });
+      const vs = await verifyGpus(ctx, verifier, cands, signal);
+      starved = vs.filter((v) => problemOf(ctx, v) !== null).length;
+    } else {
+      starved = cands.filter((c) => !c.ok).length;
+    }
+    baselines[name] = {
+      gpuCount: cands.length,
+      starvedGpus: starved,
+      costPerHour: costOf(ctx, cands),
+      verified: verifyBaselines,
+      sizing,
+      gpus: cands.map((c) => c.members.map((a) => a.id)),
+      planMs: ms,
+      verifyMs: verifyBaselines ? performance.now() - tb : 0,
+    };
+  };
+  const gMin = Math.max(1, lb?.gpus ?? 1);
+  const gMax = Math.min(ctx.adapters.length, Math.max(gMin + 1, 2 * gpus.length + 2, 3 * gMin));
+  let step = 0;
+  const nb = wanted.length;
+  for (const name of wanted) {
+    const frac = 0.72 + (0.27 * step++) / Math.max(1, nb);
+    report({ phase: "baselines", fraction: frac, message: `baseline ${name}` });
+    const tb = performance.now();
+    if (name === "round-robin") {
+      const cands = await evaluateGroups(ev, primary, roundRobin(ctx.adapters, gpus.length));
+      await judge(name, cands, `our GPU count (${gpus.length})`, performance.now() - tb, frac);
+    } else if (name === "least-loaded") {
+      const s = await sizeByEstimator(ev, primary, (g) => leastLoaded(ctx.adapters, g), gMin, gMax);
+      await judge(name, s.gpus, sizingText(s.ok, gMin, gMax), performance.now() - tb, frac);
+    } else if (name === "loraserve") {
+      const op = await operatingPoints(ctx, primary, runner, signal);
+      const s = await sizeByEstimator(
+        ev,
+        primary,
+        (g) => loraServe(ctx.adapters, g, op),
+        gMin,
+        gMax,
+      );
+      await judge(name, s.gpus, sizingText(s.ok, gMin, gMax), performance.now() - tb, frac);
+    } else if (name === "first-fit-memory") {
+      const cands = await evaluateGroups(ev, primary, firstFitMemory(ctx, primary, ctx.adapters));
+      await judge(
+        name,
+        cands,
+        "as many as memory needs (load ignored)",
+        performance.now() - tb,
+        frac,
+      );
+    } else if (name === "paper-greedy" && paper) {
+      await judge(
+        name,
+        paper,
+        "the greedy's own (estimator at the paper's test sizes)",
+        paperMs,
+        frac,
+      );
+    }
+  }
+
+  const starvedGpus = planned.filter((p) => p.problem !== null).length;
+  report({
+    phase: "done",
+    fraction: 1,
+    message: `${planned.length} GPUs, ${starvedGpus} with problems`,
+    gpus: planned.length,
+  });
+  return {
+    model: request.model,
+    gpuCount: planned.length,
+    costPerHour: costOf(ctx, planned),
+    lowerBoundGpus: lb?.gpus ?? 0,
+    starvedGpus,
+    gpus: planned,
+    baselines,
+    wallMs: performance.now() - t0,
+    objective: request.objective ?? "min-gpus",
+    demandTokS: ctx.totalDemandTokS,
+    ...(lb ? { lowerBound: lb } : {}),
+    planMs,
+    verifyMs,
+    estimator: {
+      name: opts.estimator.name,
+      calls: ev.stats.calls,
+      assignments: ev.stats.assignments,
+    },
+    repairs,
+    notes,
+  };
+}
+
+function sizingText(ok: boolean, gMin: number, gMax: number): string {
+  return ok
+    ? `smallest count from the lower bound (${gMin}) at which the estimator accepts every GPU`
+    : `no count up to ${gMax} passes the estimator; reported at ${gMax}`;
+}
+
+/** LoRAServe's per-rank operating points: saturated throughput of a GPU holding only that rank. */
+async function operatingPoints(
+  ctx: FleetContext,
+  gpu: GpuId,
+  runner: TwinRunner,
+  signal?: AbortSignal,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const ranks = [...new Set(ctx.adapters.map((a) => a.rank))];
+  for (const r of ranks) {
+    const group = ctx.adapters.filter((a) => a.rank === r);
+    const g = Math.max(1, Math.ceil(demandOf(group) / 10_000));
+    const slice = representativeSlice(group, g);
+    const engine = baselineEngine(ctx, gpu, slice);
+    const { best } = await saturatedThroughput(
+      ctx,
+      gpu,
+      slice,
+      [engine.maxLoras],
+      2 * Math.max(10_000, demandOf(group) / g),
+      runner,
+      300,
+      signal,
+    );
+    out.set(r, Math.max(1, best));
+  }
+  return out;
+}
