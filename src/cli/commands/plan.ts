@@ -1,7 +1,266 @@
-import { EXIT_USAGE, type CommandHandler } from "../types";
+/**
+ * `cli plan <fleet.json|-> [options]` — plan a fleet: which adapters on which GPU, with which
+ * vLLM flags, verified by the twin. Prints one JSON object on stdout:
+ * `{gpuCount, costPerHour, lowerBoundGpus, starvedGpus, gpus: [{gpu, engine, adapters,
+ * estimate, verified, problem, vllmArgs, …}], baselines: {name: {gpuCount, starvedGpus, …}},
+ * wallMs, …}` (see `Plan` in `src/core/placement/types.ts`); with a trace, also
+ * `trace: {format, rows, skippedRows, skippedReasons, firstSkipped, durationS}`.
+ *
+ * Options:
+ *   --no-baselines        skip the baselines
+ *   --no-verify-baselines estimate the baselines but do not verify them with the twin
+ *   --no-verify           estimates only (no twin verification, no repair)
+ *   --window <s>          twin estimator window, s (default 300)
+ *   --jobs <n>            twin worker threads (default: available cores)
+ *   --progress            progress lines on stderr
+ *
+ * Errors (bad file, bad field, unusable trace) print nothing on stdout and one line on
+ * stderr, `{"error": "<file>: <field>: <what is wrong and what is allowed>", "file", "field"}`,
+ * exit 1; bad arguments exit 2. Stack traces only with `--debug`.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { createTwinEstimator } from "../../core/placement/twinEstimator";
+import { fleetRequestFromFile, parseFleetFile } from "../../core/placement/fleetSchema";
+import { planFleet } from "../../core/placement/plan";
+import { InputError } from "../../core/scenario/errors";
+import { createTwinPool } from "../../../workers/planPool";
+import {
+  CliError,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type CliIo,
+  type CommandContext,
+  type CommandHandler,
+} from "../types";
+import { jsonErrorOffset } from "./twin";
 
-/** `cli plan` — not implemented yet. */
-export const run: CommandHandler = (_args, io) => {
-  io.stderr(JSON.stringify({ error: "not implemented" }) + "\n");
-  return EXIT_USAGE;
+export const PLAN_USAGE =
+  "usage: lfp plan <fleet.json|-> [--no-baselines] [--no-verify-baselines] [--no-verify] " +
+  "[--window <s>] [--jobs <n>] [--progress] [--debug]";
+
+/** Largest fleet or trace file read, bytes. */
+export const MAX_FLEET_BYTES = 256 * 2 ** 20;
+
+export interface PlanArgs {
+  file: string;
+  baselines: boolean;
+  verifyBaselines: boolean;
+  verify: boolean;
+  windowS: number;
+  jobs: number | undefined;
+  progress: boolean;
+  help: boolean;
+}
+
+/** Parse `plan`'s arguments. @throws CliError (exit 2) */
+export function parsePlanArgs(args: readonly string[]): PlanArgs {
+  const out: PlanArgs = {
+    file: "",
+    baselines: true,
+    verifyBaselines: true,
+    verify: true,
+    windowS: 300,
+    jobs: undefined,
+    progress: false,
+    help: false,
+  };
+  const files: string[] = [];
+  const number = (name: string, v: string | undefined, min: number, max: number, int: boolean) => {
+    const x = Number(v);
+    if (
+      v === undefined ||
+      !Number.isFinite(x) ||
+      x < min ||
+      x > max ||
+      (int && !Number.isInteger(x))
+    ) {
+      throw new CliError(
+        `plan: ${name} needs ${int ? "an integer" : "a number"} in [${min}, ${max}] (got ${v === undefined ? "nothing" : JSON.stringify(v)}) (${PLAN_USAGE})`,
+        EXIT_USAGE,
+      );
+    }
+    return x;
+  };
+  let ended = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!ended && a === "--") ended = true;
+    else if (!ended && a === "--no-baselines") out.baselines = false;
+    else if (!ended && a === "--no-verify-baselines") out.verifyBaselines = false;
+    else if (!ended && a === "--no-verify") out.verify = false;
+    else if (!ended && a === "--progress") out.progress = true;
+    else if (!ended && (a === "--help" || a === "-h")) out.help = true;
+    else if (!ended && a === "--debug") continue;
+    else if (!ended && a === "--window")
+      out.windowS = number("--window", args[++i], 10, 86_400, false);
+    else if (!ended && a === "--jobs") out.jobs = number("--jobs", args[++i], 1, 256, true);
+    else if (!ended && a.startsWith("-") && a !== "-") {
+      throw new CliError(`plan: unknown option ${a} (${PLAN_USAGE})`, EXIT_USAGE);
+    } else files.push(a);
+  }
+  if (out.help) return out;
+  if (files.length !== 1) {
+    throw new CliError(
+      `plan: give exactly one fleet file (got ${files.length}) (${PLAN_USAGE})`,
+      EXIT_USAGE,
+    );
+  }
+  out.file = files[0]!;
+  return out;
+}
+
+/** A problem with a file itself (not a field): `field` names where it was referenced. */
+class FileError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FileError";
+  }
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "it is a directory";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function readText(path: string, field: string): Promise<string> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
+    if (st.size > MAX_FLEET_BYTES) {
+      throw new FileError(field, `file is larger than ${MAX_FLEET_BYTES / 2 ** 20} MiB`);
+    }
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    throw new FileError(field, `cannot read ${JSON.stringify(path)}: ${describeFsError(err)}`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buf.length;
+    if (total > MAX_FLEET_BYTES)
+      throw new FileError("", `input is larger than ${MAX_FLEET_BYTES / 2 ** 20} MiB`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJson(text: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === "") throw new FileError("", "invalid JSON: the file is empty");
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (err) {
+    let msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+    if (msg.length > 160) msg = msg.slice(0, 157) + "...";
+    const pos = jsonErrorOffset(body);
+    if (pos < 0) throw new FileError("", `invalid JSON: ${msg}`);
+    const before = body.slice(0, pos);
+    const line = before.split("\n").length;
+    const col = pos - before.lastIndexOf("\n");
+    throw new FileError("", `invalid JSON at line ${line} column ${col}: ${msg}`);
+  }
+}
+
+function errorLine(file: string, err: unknown): string {
+  let field = "";
+  let message: string;
+  if (err instanceof InputError || err instanceof FileError) {
+    field = err.field;
+    message = err instanceof FileError && field ? `${field}: ${err.message}` : err.message;
+    if (!field) message = `(top level): ${message}`;
+  } else {
+    message = `internal error: ${err instanceof Error ? err.message : String(err)} (rerun with --debug for the stack trace)`;
+  }
+  return (
+    JSON.stringify({ error: `${file}: ${message}`.replace(/\s+/g, " ").trim(), file, field }) + "\n"
+  );
+}
+
+/** `cli plan`: see the file comment. */
+export const run: CommandHandler = async (rawArgs, io: CliIo, ctx?: CommandContext) => {
+  const args = parsePlanArgs(rawArgs);
+  if (args.help) {
+    io.stdout(PLAN_USAGE + "\n");
+    return EXIT_OK;
+  }
+  const debug = ctx?.debug ?? false;
+  const name = args.file === "-" ? "<stdin>" : args.file;
+  let request;
+  let trace: ReturnType<typeof fleetRequestFromFile>["trace"];
+  try {
+    const text = args.file === "-" ? await readStdin() : await readText(args.file, "");
+    const file = parseFleetFile(parseJson(text));
+    let traceText: string | undefined;
+    if (file.trace) {
+      const base = args.file === "-" ? process.cwd() : dirname(resolve(args.file));
+      traceText = await readText(resolve(base, file.trace.path), "trace.path");
+    }
+    ({ request, trace } = fleetRequestFromFile(file, traceText));
+  } catch (err) {
+    io.stderr(errorLine(name, err));
+    if (debug && err instanceof Error && err.stack) io.stderr(err.stack + "\n");
+    return EXIT_FAILURE;
+  }
+
+  const pool = createTwinPool(args.jobs);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  try {
+    const plan = await planFleet(request, {
+      estimator: createTwinEstimator({ windowS: args.windowS, runner: pool.runner }),
+      runner: pool.runner,
+      verifier: pool.verifier,
+      signal: controller.signal,
+      baselines: args.baselines,
+      verifyBaselines: args.verifyBaselines,
+      skipVerify: !args.verify,
+      onProgress: args.progress
+        ? (p) => io.stderr(`[${p.phase}] ${Math.round(p.fraction * 100)}% ${p.message}\n`)
+        : undefined,
+    });
+    const out = trace
+      ? {
+          ...plan,
+          trace: {
+            format: trace.format,
+            rows: trace.rows,
+            skippedRows: trace.skippedRows,
+            skippedReasons: trace.skipped.reasons,
+            firstSkipped: trace.skipped.firstMessages,
+            durationS: trace.durationS,
+          },
+        }
+      : plan;
+    io.stdout(JSON.stringify(out) + "\n");
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    io.stderr(errorLine(name, err));
+    if (debug && err instanceof Error && err.stack) io.stderr(err.stack + "\n");
+    return EXIT_FAILURE;
+  } finally {
+    process.off("SIGINT", onSignal);
+    await pool.close();
+  }
 };
