@@ -462,28 +462,30 @@ type Decompressed = { ok: true; text: string } | { ok: false; reason: "invalid" 
 export function decompressUriSafeCapped(input: string, maxChars: number): Decompressed {
   const length = input.length;
   if (length === 0) return { ok: false, reason: "invalid" };
-  const value = (i: number): number => (i < length ? URI_VALUE[input.charCodeAt(i)]! : 0);
-  const resetValue = 32;
+  // 6-bit values, one spare 0 at the end: the stream may read one value past its last character.
+  const values = new Uint8Array(length + 1);
+  for (let i = 0; i < length; i++) values[i] = URI_VALUE[input.charCodeAt(i) & 127]! & 63;
   const dictionary: string[] = [];
   let enlargeIn = 4;
   let dictSize = 4;
   let numBits = 3;
   const result: string[] = [];
-  let dataVal = value(0);
-  let dataPosition = resetValue;
+  let dataVal = values[0]!;
+  let dataPosition = 32;
   let dataIndex = 1;
+  /** `count` bits, least significant first (lz-string's order). */
   const readBits = (count: number): number => {
     let bits = 0;
     for (let power = 0; power < count; power++) {
-      const resb = dataVal & dataPosition;
+      if ((dataVal & dataPosition) !== 0) bits |= 1 << power;
       dataPosition >>= 1;
       if (dataPosition === 0) {
-        dataPosition = resetValue;
-        dataVal = value(dataIndex++);
+        dataPosition = 32;
+        dataVal = dataIndex < length ? values[dataIndex]! : 0;
+        dataIndex++;
       }
-      if (resb > 0) bits += 2 ** power;
     }
-    return bits;
+    return bits >>> 0;
   };
 
   let c: string;
