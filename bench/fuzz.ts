@@ -21,6 +21,7 @@ import {
   fuzzBoundary,
   record,
   roundTripBoundary,
+  roundTripCase,
   runCase,
   scenarioBoundary,
   traceBoundary,
@@ -107,7 +108,7 @@ function extremes(name: string): unknown[] {
         kind: `${LONG_LINE / 1e6} MB line (${where})`,
       }));
     case "round trip (encode → decode)":
-      return [big, bigScenario(20_000, true)];
+      return [roundTripCase(big), roundTripCase(bigScenario(20_000, true))];
     default:
       return [];
   }

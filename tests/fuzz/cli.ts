@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mutate, mutationArb, singleScenarioArb, deepNest } from "./arbitraries";
+import { deepNest, fleetScenarioArb, mutate, mutationArb, singleScenarioArb } from "./arbitraries";
 import { emptyStats, type BoundaryStats } from "./boundaries";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -29,22 +29,45 @@ interface CliCase {
   kind: string;
 }
 
-/** Tiny, fast valid scenarios (≤ 4 adapters, 10 s window) and what breaks them. */
-function cliCaseArb(): fc.Arbitrary<CliCase> {
-  const tiny = singleScenarioArb().map((doc) => {
-    const d = structuredClone(doc) as { workload: Record<string, unknown> };
-    const adapters = (d.workload.adapters as { rateRps: number }[]).slice(0, 4);
-    for (const a of adapters) a.rateRps = Math.min(a.rateRps, 1);
-    d.workload = { ...d.workload, durationS: 10, adapters, lengths: { profile: "sharegpt" } };
-    delete d.workload.trace;
-    return d;
-  });
+/**
+ * Tiny, fast valid inputs (≤ 4 adapters, 10 s window) and what breaks them: single-GPU
+ * scenarios for `twin`/`estimate`, fleet files (the app scenario without trace summary or hand
+ * placement) for `plan`.
+ */
+function cliCaseArb(command: string): fc.Arbitrary<CliCase> {
+  const tiny: fc.Arbitrary<unknown> =
+    command === "plan"
+      ? fleetScenarioArb({ maxAdapters: 4, bigAdapters: 4 }).map((f) => {
+          const { trace: _t, placement: _p, ...rest } = structuredClone(f);
+          const adapters = rest.workload.adapters.slice(0, 4).map(({ lengths: _l, ...a }) => ({
+            ...a,
+            rateRps: Math.min(a.rateRps, 1),
+          }));
+          return {
+            ...rest,
+            workload: {
+              ...rest.workload,
+              durationS: 10,
+              lengths: { profile: "sharegpt" },
+              adapters,
+            },
+          };
+        })
+      : singleScenarioArb().map((doc) => {
+          const d = structuredClone(doc) as { workload: Record<string, unknown> };
+          const adapters = (d.workload.adapters as { rateRps: number }[]).slice(0, 4);
+          for (const a of adapters) a.rateRps = Math.min(a.rateRps, 1);
+          d.workload = { ...d.workload, durationS: 10, adapters, lengths: { profile: "sharegpt" } };
+          delete d.workload.trace;
+          return d;
+        });
+  const fast = command === "plan" ? ["--no-baselines"] : [];
   const json = (v: unknown) => JSON.stringify(v) ?? "null";
   return fc.oneof(
-    tiny.map((d) => ({ content: json(d), args: [], kind: "valid" })),
+    tiny.map((d) => ({ content: json(d), args: fast, kind: "valid" })),
     fc
       .tuple(tiny, fc.nat(), mutationArb(true))
-      .map(([d, i, m]) => ({ content: json(mutate(d, i, m)), args: [], kind: "mutated" })),
+      .map(([d, i, m]) => ({ content: json(mutate(d, i, m)), args: fast, kind: "mutated" })),
     fc.constantFrom<CliCase>(
       { content: "", args: [], kind: "empty file" },
       { content: "{", args: [], kind: "bad JSON" },
@@ -120,7 +143,7 @@ export function fuzzCli(perCommand: number, seed: number, timeoutMs = 120_000): 
   try {
     for (const command of ["twin", "estimate", "plan"]) {
       const stats = emptyStats(`CLI ${command} (spawned)`);
-      const cases = fc.sample(cliCaseArb(), { numRuns: perCommand, seed });
+      const cases = fc.sample(cliCaseArb(command), { numRuns: perCommand, seed });
       let notImplemented = false;
       cases.forEach((c, i) => {
         if (notImplemented) return;
