@@ -26,6 +26,7 @@ import {
   LengthProfileSchema,
   LIMITS,
   VLLM_LORA_RANKS,
+  WorkloadSchema,
   type LengthProfile,
 } from "../scenario/schema";
 import {
@@ -138,6 +139,49 @@ export const FleetFileSchema = z
   });
 export type FleetFile = z.output<typeof FleetFileSchema>;
 export type FleetFileInput = z.input<typeof FleetFileSchema>;
+
+/**
+ * A {@link FleetRequest} as it crosses a boundary (worker message, imported JSON): the fleet
+ * file's offers, objective and flags, and a twin workload (adapters, optional trace replay).
+ */
+export const FleetRequestSchema = z
+  .strictObject({
+    model: z.enum(MODEL_IDS),
+    gpuTypes: z.array(FleetGpuOfferSchema).min(1).max(GPU_IDS.length),
+    objective: ObjectiveSchema.optional(),
+    engine: EngineSchema.optional(),
+    workload: WorkloadSchema,
+  })
+  .superRefine((f, ctx) => {
+    const seen = new Map<string, number>();
+    f.gpuTypes.forEach((g, i) => {
+      const prev = seen.get(g.gpu);
+      if (prev !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gpuTypes", i, "gpu"],
+          message: `"${g.gpu}" is listed twice (also gpuTypes[${prev}])`,
+        });
+      } else seen.set(g.gpu, i);
+    });
+  });
+
+/**
+ * Validate an untrusted fleet request (e.g. a message into the plan worker).
+ * @throws InputError naming the first bad field and what is allowed
+ */
+export function parseFleetRequest(input: unknown): FleetRequest {
+  const r = FleetRequestSchema.safeParse(input, { error: errorMap });
+  if (r.success) return r.data;
+  throw firstError(r.error);
+}
+
+function firstError(error: z.ZodError): InputError {
+  const [first] = error.issues;
+  if (!first) return new InputError("", "invalid input");
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more issue(s))` : "";
+  return new InputError(formatPath(first.path), `${first.message.replace(/\s+/g, " ")}${more}`);
+}
 
 /** A short rendering of a user value for messages. */
 function show(v: unknown): string {
