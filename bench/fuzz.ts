@@ -18,6 +18,8 @@ import { encodeScenarioToHash, URL_LIMITS } from "../src/core/scenario/urlCodec"
 import { longLineCsv, lzBomb, URI_ALPHABET } from "../tests/fuzz/arbitraries";
 import {
   fleetBoundary,
+  fleetFileBoundary,
+  fleetRequestBoundary,
   fuzzBoundary,
   record,
   roundTripBoundary,
@@ -157,6 +159,8 @@ function main(): number {
   );
   const boundaries: Boundary<unknown>[] = [
     scenarioBoundary(),
+    fleetFileBoundary(),
+    fleetRequestBoundary(),
     fleetBoundary(SIZES),
     urlBoundary(SIZES),
     traceBoundary(SIZES),

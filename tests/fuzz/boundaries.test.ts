@@ -8,6 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   fleetBoundary,
+  fleetFileBoundary,
+  fleetRequestBoundary,
   roundTripBoundary,
   runCase,
   scenarioBoundary,
@@ -44,6 +46,12 @@ function fuzz<T>(b: Boundary<T>): void {
 
 describe(`fuzz (${CASES} cases per boundary, seed ${SEED})`, () => {
   it("scenario files (loadScenario)", () => fuzz(scenarioBoundary()), 60_000);
+  it(
+    "plan fleet files (parseFleetFile + fleetRequestFromFile)",
+    () => fuzz(fleetFileBoundary()),
+    60_000,
+  );
+  it("plan worker messages (parseFleetRequest)", () => fuzz(fleetRequestBoundary()), 60_000);
   it("fleet scenarios (parseFleetScenario)", () => fuzz(fleetBoundary(SIZES)), 60_000);
   it("URL hashes (decodeScenarioFromHash)", () => fuzz(urlBoundary(SIZES)), 60_000);
   it("trace CSVs (parseTraceCsv), 1 MB lines included", () => fuzz(traceBoundary(SIZES)), 60_000);

@@ -23,6 +23,11 @@ import {
 } from "../../src/core/scenario/urlCodec";
 import { parseTraceCsv } from "../../src/core/workload/trace";
 import {
+  fleetRequestFromFile,
+  parseFleetFile,
+  parseFleetRequest,
+} from "../../src/core/placement/fleetSchema";
+import {
   badValueArb,
   fleetScenarioArb,
   longLineCsv,
@@ -308,6 +313,95 @@ export function traceBoundary(opts: BoundaryOptions): Boundary<CsvCase> {
   };
 }
 
+export interface FleetFileCase {
+  file: unknown;
+  /** the CSV `file.trace.path` points to, if any */
+  traceText?: string;
+}
+
+/** The `plan` CLI's fleet file (`parseFleetFile`, then `fleetRequestFromFile` with the trace's text). */
+export function fleetFileBoundary(): Boundary<FleetFileCase> {
+  const valid = fc
+    .tuple(
+      fleetScenarioArb({ maxAdapters: 30, bigAdapters: 300 }),
+      fc.boolean(),
+      traceCsvArb(),
+      fc.integer({ min: 1, max: 200 }),
+    )
+    .map(([s, withTrace, csv, n]): FleetFileCase => {
+      const { trace: _t, placement: _p, ...file } = s;
+      if (!withTrace) return { file };
+      const { adapters: _a, ...workload } = file.workload;
+      return {
+        file: {
+          ...file,
+          workload,
+          trace: {
+            path: "trace.csv",
+            adapters: n,
+            popularity: { kind: "zipf", alpha: 1 },
+            ranks: [8, 16, 32],
+            rateScale: 1,
+          },
+        },
+        traceText: csv.text,
+      };
+    });
+  return {
+    name: "fleet file (parseFleetFile + fleetRequestFromFile)",
+    arbitrary: fc.oneof(
+      { arbitrary: valid, weight: 2 },
+      {
+        arbitrary: fc
+          .tuple(valid, fc.nat(), mutationArb(false))
+          .map(([c, i, m]) => ({ ...c, file: mutate(c.file, i, m) })),
+        weight: 6,
+      },
+      { arbitrary: badValueArb(false).map((file) => ({ file })), weight: 1 },
+    ),
+    call: ({ file, traceText }) => {
+      const parsed = parseFleetFile(file);
+      const { request } = fleetRequestFromFile(parsed, traceText);
+      parseFleetRequest(JSON.parse(JSON.stringify(request)) as unknown);
+    },
+    describe: ({ file, traceText }) =>
+      `${describeValue(file)}${traceText !== undefined ? ` + trace ${cut(JSON.stringify(traceText), 80)}` : ""}`,
+  };
+}
+
+/** A plan request as a message into the plan worker (`parseFleetRequest`). */
+export function fleetRequestBoundary(): Boundary<unknown> {
+  const valid = fc
+    .tuple(singleScenarioArb(), fleetScenarioArb({ maxAdapters: 30, bigAdapters: 300 }))
+    .map(([one, f]) => ({
+      model: f.model,
+      gpuTypes: f.gpuTypes,
+      objective: f.objective,
+      engine: f.engine,
+      workload: {
+        ...(one as { workload: object }).workload,
+        adapters: (one as { workload: { adapters: unknown[] } }).workload.adapters,
+      },
+    }));
+  return {
+    name: "plan request (parseFleetRequest)",
+    arbitrary: fc.oneof(
+      { arbitrary: valid, weight: 2 },
+      {
+        arbitrary: fc
+          .tuple(valid, fc.nat(), mutationArb(false))
+          .map(([v, i, m]) => mutate(v, i, m)),
+        weight: 6,
+      },
+      { arbitrary: badValueArb(false), weight: 1 },
+    ),
+    call: (input) => {
+      parseFleetRequest(input);
+    },
+    describe: describeValue,
+  };
+}
+
 /** A valid scenario and its link (encoding is trusted app-side work, done while generating). */
 export interface RoundTripCase {
   s: FleetScenario;
@@ -348,6 +442,8 @@ export function roundTripBoundary(opts: BoundaryOptions): Boundary<RoundTripCase
 export function allBoundaries(opts: BoundaryOptions): Boundary<unknown>[] {
   return [
     scenarioBoundary(),
+    fleetFileBoundary(),
+    fleetRequestBoundary(),
     fleetBoundary(opts),
     urlBoundary(opts),
     traceBoundary(opts),

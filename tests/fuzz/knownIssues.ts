@@ -7,6 +7,7 @@
  * unless `--allow-known` is given.
  */
 import { InputError } from "../../src/core/scenario/errors";
+import { parseFleetFile, parseFleetRequest } from "../../src/core/placement/fleetSchema";
 import { loadScenario } from "../../src/core/scenario/resolve";
 import { parseTraceCsv } from "../../src/core/workload/trace";
 import { unclearReason } from "./boundaries";
@@ -24,6 +25,8 @@ export interface KnownIssue {
 
 const SCENARIO = "scenario (loadScenario)";
 const TRACE = "trace CSV (parseTraceCsv)";
+const FLEET_FILE = "fleet file (parseFleetFile + fleetRequestFromFile)";
+const FLEET_REQUEST = "plan request (parseFleetRequest)";
 
 function errorOf(f: () => unknown): unknown {
   try {
@@ -68,6 +71,16 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
       const e = errorOf(() => loadScenario({ ...valid, workload: { adapters: [a, a] } }));
       return unclearReason(e)?.startsWith("multi-line") ?? false;
     },
+  },
+  {
+    id: "fleet-file-root-field",
+    file: "src/core/placement/fleetSchema.ts (parseFleetFile, parseFleetRequest: formatPath of the root path)",
+    what: 'issues at the root (input not an object; an unknown top-level key of a plan request) give an InputError with field "" ("must be an object (got 5)" names no field); use e.g. "fleet" / "request" for the empty path',
+    matches: (b, d) =>
+      (b === FLEET_FILE || b === FLEET_REQUEST) && d.startsWith("InputError without a field: "),
+    reproduces: () =>
+      (errorOf(() => parseFleetFile(5)) as InputError | undefined)?.field === "" ||
+      (errorOf(() => parseFleetRequest(null)) as InputError | undefined)?.field === "",
   },
   {
     id: "trace-echoes-long-cells",
