@@ -19,6 +19,7 @@ import { Matrix, solve } from "ml-matrix";
 import Papa from "papaparse";
 import { getGpu, getModel, kvBytesPerToken, nonEmbeddingParameters } from "../../src/core/catalog";
 import type { ModelSpec } from "../../src/core/catalog";
+import { hasEmbeddingLora } from "../../src/core/twin/memoryModel";
 import {
   activeLoraCtas,
   launchedLoraCtas,
@@ -65,6 +66,7 @@ const rnd = (x: number, d = 6) => Number(x.toPrecision(d));
 
 // ---------------------------------------------------------------- memory
 const memory: Record<string, unknown> = {};
+const memoryNotes: string[] = [];
 const reserves: Record<string, number> = {};
 {
   const rows = read("dt_calib_kv_capacity.csv");
@@ -72,22 +74,44 @@ const reserves: Record<string, number> = {};
     const model = getModel(id);
     const mine = rows.filter((r) => modelOf(r) === id);
     const withLoad = mine.filter((r) => Number.isFinite(num(r, "model_loading_gib(weights+lora_slots)")));
-    // model_loading = weights + maxLoras·(rank·a + b)
+    // weights: intercept of model_loading = weights + maxLoras·(rank·a + b)
     const X = withLoad.map((r) => [1, num(r, "max_loras") * num(r, "max_lora_rank"), num(r, "max_loras")]);
     const y = withLoad.map((r) => num(r, "model_loading_gib(weights+lora_slots)"));
-    const [weightsGiB, slotGiBPerRank, slotGiBPerSlot] = lstsq(X, y) as [number, number, number];
-    // reserve: util·total − (kv + weights + slots), median over started servers
-    const sums = mine
-      .filter((r) => r.status === "ok")
-      .map((r) => (num(r, "kv_cache_tokens") * kvBytesPerToken(model)) / 2 ** 30 + num(r, "model_loading_gib(weights+lora_slots)"))
-      .sort((a, b) => a - b);
-    const median = sums[Math.floor(sums.length / 2)]!;
-    const reserveGiB = 0.9 * GPU.memoryGiB - median;
+    const [weightsGiB] = lstsq(X, y) as [number, number, number];
+    // KV cache: kv = A − maxLoras·(rank·a + b) (b = 0 for models without embedding LoRA),
+    // fitted on the started servers to minimise the largest relative error (Lawson's
+    // iteratively reweighted least squares), so small caches — where a start-up succeeds or
+    // fails — count as much as large ones; A = util·total − weights − reserve.
+    const ok = mine.filter((r) => r.status === "ok");
+    const kvGiB = (r: Row) => (num(r, "kv_cache_tokens") * kvBytesPerToken(model)) / 2 ** 30;
+    const perSlot = hasEmbeddingLora(model);
+    const design = ok.map((r) => {
+      const L = num(r, "max_loras");
+      return perSlot ? [1, -L * num(r, "max_lora_rank"), -L] : [1, -L * num(r, "max_lora_rank")];
+    });
+    let w = ok.map((r) => 1 / kvGiB(r) ** 2);
+    let coef: number[] = [];
+    for (let it = 0; it < 200; it++) {
+      coef = lstsq(design, ok.map(kvGiB), w);
+      const rel = design.map((x, i) => Math.abs(x.reduce((a, v, j) => a + v * coef[j]!, 0) / kvGiB(ok[i]!) - 1));
+      const sum = rel.reduce((a, v, i) => a + w[i]! * v, 0);
+      w = w.map((wi, i) => (wi * rel[i]!) / sum + 1e-12);
+    }
+    const [A, slotGiBPerRank] = coef as [number, number];
+    const slotGiBPerSlot = perSlot ? coef[2]! : 0;
+    const reserveGiB = 0.9 * GPU.memoryGiB - weightsGiB - A;
     reserves[id] = reserveGiB;
+    const worst = ok
+      .map((r) => {
+        const pred = A - num(r, "max_loras") * (num(r, "max_lora_rank") * slotGiBPerRank + slotGiBPerSlot);
+        return Math.abs(pred / kvGiB(r) - 1);
+      })
+      .reduce((m, e) => Math.max(m, e), 0);
+    memoryNotes.push(`${id}: worst KV-cache error over ${ok.length} started servers ${(100 * worst).toFixed(2)}%`);
     memory[id] = {
       weightsGiB: rnd(weightsGiB),
       slotGiBPerRank: rnd(slotGiBPerRank),
-      slotGiBPerSlot: rnd(Math.max(0, slotGiBPerSlot)),
+      slotGiBPerSlot: rnd(slotGiBPerSlot),
       reserveGiB: rnd(reserveGiB),
     };
   }
@@ -266,5 +290,5 @@ const out = {
 const target = resolve(import.meta.dirname, "../../src/core/twin/calibration/h100-64gb.json");
 writeFileSync(target, JSON.stringify(out, null, 2) + "\n");
 process.stdout.write(
-  `wrote ${target}\n${JSON.stringify(out, null, 2)}\n\nStep fit residuals:\n${stepResiduals.join("\n")}\n\nLoRA fit residuals:\n${loraResiduals.join("\n")}\n`,
+  `wrote ${target}\n${JSON.stringify(out, null, 2)}\n\n${memoryNotes.join("\n")}\n\nStep fit residuals:\n${stepResiduals.join("\n")}\n\nLoRA fit residuals:\n${loraResiduals.join("\n")}\n`,
 );

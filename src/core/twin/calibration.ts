@@ -30,14 +30,12 @@ import type { LatencyCoefficients, StepCoefficients } from "./latencyModel";
 import type { MemoryFit, ReserveRule } from "./memoryModel";
 
 interface FittedModel {
-  step: Omit<StepCoefficients, "mixedKvReadFactor">;
+  step: StepCoefficients;
   load: LatencyCoefficients["load"];
   memory: MemoryFit;
 }
 
 const REFERENCE_GPU: GpuId = "h100-64gb";
-/** See `StepCoefficients.mixedKvReadFactor`; under investigation, 1 = no penalty. */
-const MIXED_KV_READ_FACTOR = Number(globalThis.process?.env?.LFP_MIXED_KV ?? 1);
 const REFERENCE_MODEL: ModelId = "llama-3.1-8b-instruct";
 const fitted = h100.models as Record<string, FittedModel>;
 
@@ -64,7 +62,7 @@ export function calibrationFor(modelId: ModelId, gpuId: GpuId): PairCalibration 
   const refModelId: ModelId = measuredModel ? modelId : REFERENCE_MODEL;
   const ref = fitted[refModelId]!;
   const base: LatencyCoefficients = {
-    step: { ...ref.step, mixedKvReadFactor: MIXED_KV_READ_FACTOR },
+    step: { ...ref.step },
     lora: { ...h100.lora },
     load: { cpuToGpu: { ...ref.load.cpuToGpu }, diskToCpu: { ...ref.load.diskToCpu } },
     scheduler: { ...h100.scheduler },
@@ -114,7 +112,6 @@ function scaleCoefficients(
       perDecodeMs: c.step.perDecodeMs * headRatio * computeRatio,
       perKvTokenMs: (kvBytesPerToken(model) / bw) * 1e3,
       perPrefillAttnMs: (4 * model.layers * model.attentionHeads * model.headDim) / flopPerMs,
-      mixedKvReadFactor: c.step.mixedKvReadFactor,
     },
     lora: {
       fixedMs: c.lora.fixedMs,

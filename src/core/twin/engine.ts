@@ -98,6 +98,8 @@ export interface EngineOutput {
   timeSeries: TimePoint[];
 }
 
+const ascending = (a: number, b: number) => a - b;
+
 /** Run the engine over the window; `source` must yield requests in arrival order. */
 export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutput {
   const c = cfg.coefficients;
@@ -116,8 +118,8 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   const adapterStamp = new Int32Array(cfg.adapters).fill(-1);
   const adapterTokens = new Int32Array(cfg.adapters);
   const batchAdapters: number[] = [];
+  const diskLoaded: number[] = [];
   let stepNo = 0;
-  const inBatch = (a: number) => adapterStamp[a] === stepNo;
 
   const ttft = new FloatList(4096);
   const itlValues = new FloatList(4096);
@@ -160,6 +162,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   const spec: ArrivalSpec = { arrivalS: 0, adapter: 0, prompt: 0, output: 0 };
   let hasNext = pull();
   let nextId = 0;
+  let lateFinishes = 0;
   let capBlocked = false;
 
   function pull(): boolean {
@@ -322,14 +325,13 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     let sumCeil64 = 0;
     if (cfg.enableLora) {
       for (let j = 0; j < batchAdapters.length; j++) {
-        const a = batchAdapters[j]!;
-        const t = adapterTokens[a]!;
+        const t = adapterTokens[batchAdapters[j]!]!;
         sumCeil32 += Math.ceil(t / 32);
         sumCeil64 += Math.ceil(t / 64);
-        const cost = lora.activate(a, inBatch);
-        if (cost >= 1) loadMs += cpuToGpu;
-        if (cost === 2) loadMs += diskMs[a]!;
       }
+      batchAdapters.sort(ascending); // vLLM applies them in set order: ascending id
+      loadMs += lora.applyBatch(batchAdapters, diskLoaded) * cpuToGpu;
+      for (let j = 0; j < diskLoaded.length; j++) loadMs += diskMs[diskLoaded[j]!]!;
     }
     load.tokens = tokens;
     load.decodes = decodes;
@@ -371,6 +373,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         r.state = RequestState.Finished;
         kv.release(r);
         if (now <= duration) recordFinished(r);
+        else lateFinishes++; // done after the window closed: cancelled, like the measured runs
       }
     }
     if (sameGapTokens > 0) {
@@ -513,7 +516,9 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   }
 
   // ---- end of window: count what is left ----
-  out.unfinishedRunning = running.length;
+  // Requests that arrived during the last step reach the waiting queue (unless capped).
+  admitArrivals(duration);
+  out.unfinishedRunning = running.length + lateFinishes;
   out.unfinishedWaiting = waiting.size;
   if (hasNext) {
     out.heldBack++;

@@ -8,6 +8,7 @@
  *        + perDecode × decodes                each decoding request: LM head, sampling, bookkeeping
  *        + perKvToken × Σ decode contexts     decode attention reads every KV token once
  *        + perPrefillAttn × Σ chunk·(ctx+chunk/2)   prefill attention FLOPs
+ *        + perPrefillAttn × 128 × Σ decode contexts    only in steps mixing prefill and decode
  *        + LoRA                               see below, only with LoRA in the batch
  *        + perSkippedUs × waiting requests the scheduler skipped (adapter not in the batch)
  *        + adapter loads (CPU→GPU, disk→CPU) done in this step
@@ -21,8 +22,10 @@
  * with shrink grid = splitK · ⌈M/32⌉ · ⌈R/16⌉ · slices · (maxLoras+1) (splitK = 64 if M < 128
  * else 8) and expand grid = ⌈M/64⌉ · ⌈N/128⌉ · slices · (maxLoras+1), M = tokens in the step
  * (padded to the CUDA-graph size when ≤ 512), R = maxLoraRank, N = widest output of the layer;
- * an active adapter with m tokens does the work of splitK·⌈m/32⌉·⌈R/16⌉·slices shrink CTAs and
- * ⌈m/64⌉·⌈N/128⌉·slices expand CTAs (vLLM 0.8.5 default kernel configs, `get_v1_op_configs`).
+ * an active adapter with m tokens does the work of ⌈m/32⌉·⌈R/16⌉·Σ slices·min(splitK, ⌈K/blockK⌉)
+ * shrink CTAs (blockK = 256 if M < 128 else 32: split-K blocks past the layer's input width K
+ * find no work) and ⌈m/64⌉·⌈N/128⌉·slices expand CTAs (vLLM 0.8.5 default kernel configs,
+ * `get_v1_op_configs`).
  * Two constants, fitted on `dt_calib_lora_latency_overhead.csv`, come out alike for both
  * measured models (≈ 0.9 ns per launched CTA, ≈ 23 ns per working CTA).
  */
@@ -37,12 +40,16 @@ export interface StepCoefficients {
   perDecodeMs: number;
   perKvTokenMs: number;
   perPrefillAttnMs: number;
-  /**
-   * Multiplier of the decode KV-read term in steps that also run a prefill chunk
-   * (attention then runs with query length > 1 and loses its decode-only GQA packing).
-   */
-  mixedKvReadFactor: number;
 }
+
+/**
+ * Query rows of one attention tile (FlashAttention's kBlockM for head dim 128). In a step that
+ * also runs a prefill chunk, vLLM V1 runs every request through one variable-length attention
+ * kernel: a decoding request then occupies a whole query tile with a single useful row, and
+ * pays the tile's attention FLOPs over its context (in decode-only steps the decode path
+ * avoids this). Modelled as `perPrefillAttnMs × DECODE_TILE_ROWS × Σ decode contexts`.
+ */
+export const DECODE_TILE_ROWS = 128;
 
 /** Coefficients of the LoRA kernels' cost. */
 export interface LoraCoefficients {
@@ -106,6 +113,8 @@ export interface LoraShape {
   gqaGroup: number;
   /** total slices over the ops of one block */
   slices: number;
+  /** Σ over ops of slices × ⌈input width / 256⌉ (shrink split-K blocks with work when M < 128) */
+  shrinkSplitsSmallM: number;
   /** Σ over ops of slices × ⌈widest slice / 128⌉ (expand CTAs per 64-token block per slot) */
   expandNBlocks: number;
 }
@@ -113,11 +122,19 @@ export interface LoraShape {
 export function loraShape(model: ModelSpec): LoraShape {
   let slices = 0;
   let expandNBlocks = 0;
+  let shrinkSplitsSmallM = 0;
   for (const op of loraOps(model)) {
     slices += op.sliceOut.length;
+    shrinkSplitsSmallM += op.sliceOut.length * Math.min(64, Math.ceil(op.inFeatures / 256));
     expandNBlocks += op.sliceOut.length * Math.ceil(Math.max(...op.sliceOut) / 128);
   }
-  return { layers: model.layers, gqaGroup: model.attentionHeads / model.kvHeads, slices, expandNBlocks };
+  return {
+    layers: model.layers,
+    gqaGroup: model.attentionHeads / model.kvHeads,
+    slices,
+    shrinkSplitsSmallM,
+    expandNBlocks,
+  };
 }
 
 /** vLLM 0.8.5 V1's largest CUDA-graph capture size, tokens (`max_capture_size`). */
@@ -160,7 +177,10 @@ export function activeLoraCtas(
 ): number {
   const mp = paddedTokens(m);
   const rBlocks = Math.ceil(maxRank / 16);
-  return (splitK(mp) * rBlocks * shape.slices * sumCeil32 + shape.expandNBlocks * sumCeil64) * shape.layers;
+  // split-K blocks with work: all 8 when M ≥ 128 (blockK 32 × 8 ≤ every K); when M < 128
+  // (64 splits of blockK 256) only ⌈K/256⌉ of them per slice
+  const shrinkSplits = mp < 128 ? shape.shrinkSplitsSmallM : splitK(mp) * shape.slices;
+  return (shrinkSplits * rBlocks * sumCeil32 + shape.expandNBlocks * sumCeil64) * shape.layers;
 }
 
 /** What one step contains, as the latency model sees it. */
@@ -199,7 +219,8 @@ export function stepMs(
     (s.tokens > MAX_CUDA_GRAPH_TOKENS ? k.eagerMs : 0) +
     k.perTokenMs * s.tokens +
     k.perDecodeMs * s.decodes +
-    k.perKvTokenMs * s.kvTokens * (s.prefills > 0 ? k.mixedKvReadFactor : 1) +
+    k.perKvTokenMs * s.kvTokens +
+    (s.prefills > 0 ? k.perPrefillAttnMs * DECODE_TILE_ROWS * s.kvTokens : 0) +
     k.perPrefillAttnMs * s.prefillAttn +
     c.scheduler.perSkippedUs * 1e-3 * s.skipped;
   if (s.adapters > 0) {

@@ -1,10 +1,18 @@
 /**
  * Where each adapter's weights are: in one of the `maxLoras` GPU slots, in the host cache
- * of `maxCpuLoras` adapters, or only on disk. Both caches are LRU, as vLLM's
- * `LRUCacheWorkerLoRAManager` / `LRUCacheLoRAModelManager` (vllm/lora/worker_manager.py,
- * vllm/lora/models.py): every adapter of a step's batch is touched; a missing one is read
- * from disk into the host cache (evicting its least recently used adapter, which also
- * leaves its GPU slot) and copied into a GPU slot (evicting the least recently used slot).
+ * of `maxCpuLoras` adapters, or only on disk — managed exactly as vLLM 0.8.5 does it
+ * (`vllm/lora/worker_manager.py: LRUCacheWorkerLoRAManager`, `vllm/lora/models.py:
+ * LRUCacheLoRAModelManager`), because its quirks cost real time:
+ *
+ * - every step, the adapters of the batch are applied one by one, in the iteration order of
+ *   a Python `set` of `LoRARequest`s (hash = the adapter's integer id, so ascending id for
+ *   the ids a server hands out, 1..N);
+ * - applying an adapter not in the host cache reads it from disk, then evicts the host
+ *   cache's least recently used adapter (which also leaves its GPU slot);
+ * - activating an adapter not in a GPU slot evicts the least recently used *active* adapter —
+ *   without checking whether the current batch still needs it. An adapter of this batch not
+ *   yet applied in this step can be the one evicted; it is then reloaded when its turn comes,
+ *   evicting the next one: one new adapter can cascade into many CPU→GPU copies.
  *
  * JavaScript `Map`s keep insertion order, so delete-then-set moves an entry to the most
  * recent end and the first key is the least recently used.
@@ -18,6 +26,8 @@ export class LoraCache {
   gpuLoads = 0;
   /** reads from disk so far */
   diskLoads = 0;
+  /** the last batch applied (re-applying the same sorted batch changes nothing) */
+  private last: number[] = [];
 
   constructor(gpuSlots: number, cpuSlots: number) {
     this.gpuSlots = gpuSlots;
@@ -25,55 +35,56 @@ export class LoraCache {
   }
 
   /**
-   * Make `adapter` resident for this step. `inBatch` tells which adapters the step uses (they
-   * must not be evicted). Returns what it cost: 0 = already in a slot, 1 = copied from host,
-   * 2 = read from disk and copied.
+   * Apply one step's batch. `adapters` must be sorted ascending (vLLM's set order).
+   * Returns the loads this step did: `gpu` CPU→GPU copies and the adapters read from disk
+   * (written into `diskOut`, which is cleared first).
    */
-  activate(adapter: number, inBatch: (a: number) => boolean): 0 | 1 | 2 {
-    if (this.gpu.has(adapter)) {
-      this.gpu.delete(adapter);
-      this.gpu.set(adapter, true);
-      this.cpu.delete(adapter);
-      this.cpu.set(adapter, true);
-      return 0;
+  applyBatch(adapters: ArrayLike<number>, diskOut: number[]): number {
+    diskOut.length = 0;
+    if (this.sameAsLast(adapters)) return 0;
+    let gpuLoads = 0;
+    for (let i = 0; i < adapters.length; i++) {
+      const a = adapters[i]!;
+      if (this.cpu.has(a)) {
+        this.cpu.delete(a); // touch
+        this.cpu.set(a, true);
+      } else {
+        diskOut.push(a);
+        this.diskLoads++;
+        if (this.cpu.size + 1 > this.cpuSlots) {
+          const oldest = this.cpu.keys().next().value as number;
+          this.cpu.delete(oldest);
+          this.gpu.delete(oldest); // leaving the host cache deactivates it
+        }
+        this.cpu.set(a, true);
+      }
+      if (this.gpu.has(a)) {
+        this.gpu.delete(a); // touch
+      } else {
+        if (this.gpu.size >= this.gpuSlots) {
+          const oldest = this.gpu.keys().next().value as number;
+          this.gpu.delete(oldest); // may be an adapter this batch still needs
+        }
+        gpuLoads++;
+        this.gpuLoads++;
+      }
+      this.gpu.set(a, true);
     }
-    let cost: 1 | 2 = 1;
-    if (this.cpu.has(adapter)) {
-      this.cpu.delete(adapter);
-    } else {
-      cost = 2;
-      this.diskLoads++;
-      if (this.cpu.size >= this.cpuSlots) this.evictCpu(inBatch);
+    return gpuLoads;
+  }
+
+  private sameAsLast(adapters: ArrayLike<number>): boolean {
+    const last = this.last;
+    let same = last.length === adapters.length;
+    for (let i = 0; same && i < last.length; i++) same = last[i] === adapters[i];
+    if (!same) {
+      last.length = adapters.length;
+      for (let i = 0; i < adapters.length; i++) last[i] = adapters[i]!;
     }
-    this.cpu.set(adapter, true);
-    if (this.gpu.size >= this.gpuSlots) this.evictGpu(inBatch);
-    this.gpu.set(adapter, true);
-    this.gpuLoads++;
-    return cost;
+    return same;
   }
 
   isOnGpu(adapter: number): boolean {
     return this.gpu.has(adapter);
-  }
-
-  private evictGpu(inBatch: (a: number) => boolean): void {
-    for (const a of this.gpu.keys()) {
-      if (!inBatch(a)) {
-        this.gpu.delete(a);
-        return;
-      }
-    }
-    throw new Error("more distinct adapters in a batch than GPU LoRA slots");
-  }
-
-  private evictCpu(inBatch: (a: number) => boolean): void {
-    for (const a of this.cpu.keys()) {
-      if (!inBatch(a)) {
-        this.cpu.delete(a);
-        this.gpu.delete(a);
-        return;
-      }
-    }
-    throw new Error("more distinct adapters in a batch than host LoRA slots");
   }
 }
