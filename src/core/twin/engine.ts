@@ -33,8 +33,11 @@ import type { RequestSpec, RequestStream } from "../workload/arrivals";
 /** One request as the load generator sends it (see the workload module). */
 export type ArrivalSpec = RequestSpec;
 
-/** Time-ordered source of requests; `next` fills `out` and returns false when exhausted. */
-export type ArrivalSource = Pick<RequestStream, "next">;
+/**
+ * Time-ordered source of requests; `next` fills `out` and returns false when exhausted;
+ * `drainRemaining` (optional) counts what is left without materialising it.
+ */
+export type ArrivalSource = Pick<RequestStream, "next"> & Partial<Pick<RequestStream, "drainRemaining">>;
 
 export interface EngineConfig {
   adapters: number;
@@ -98,22 +101,26 @@ export interface EngineOutput {
   timeSeries: TimePoint[];
 }
 
-const ascending = (a: number, b: number) => a - b;
-
 /** Run the engine over the window; `source` must yield requests in arrival order. */
 export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutput {
   const c = cfg.coefficients;
   const duration = cfg.durationS;
   const kv = new KvCache(Math.floor(cfg.kvCacheTokens / cfg.blockSize), cfg.blockSize);
-  const lora = new LoraCache(cfg.maxLoras, cfg.maxCpuLoras);
+  const lora = new LoraCache(cfg.maxLoras, cfg.maxCpuLoras, cfg.adapters);
   const waiting = new WaitingQueue(cfg.adapters);
   const series = new TimeSeries(duration, cfg.timeSeriesPoints);
   const cpuToGpu = cpuToGpuMs(c, cfg.maxLoraRank);
   const diskMs = Array.from({ length: cfg.adapters }, (_, a) => diskToCpuMs(c, cfg.adapterRanks[a]!));
 
-  let running: Request[] = [];
-  let nextRunning: Request[] = [];
-  const sched: Request[] = [];
+  // Fixed-capacity request lists with explicit counts (no array growth or shrinking per step).
+  const capacity = cfg.maxNumSeqs + 1;
+  const none = new Request(-1, 0, 0, 0, 0);
+  let running: Request[] = new Array<Request>(capacity).fill(none);
+  let runN = 0;
+  let nextRunning: Request[] = new Array<Request>(capacity).fill(none);
+  let nextN: number;
+  const sched: Request[] = new Array<Request>(capacity).fill(none);
+  let schedN = 0;
   // per-adapter scratch, stamped with the step number to avoid clearing
   const adapterStamp = new Int32Array(cfg.adapters).fill(-1);
   const adapterTokens = new Int32Array(cfg.adapters);
@@ -207,40 +214,77 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     }
   }
 
+  // what the current step contains, tallied while scheduling
+  let budget = 0;
+  let tokens = 0;
+  let decodes = 0;
+  let kvTokens = 0;
+  let prefillAttn = 0;
+  let prefills = 0;
+  function tally(r: Request, n: number): void {
+    tokens += n;
+    if (r.numOutput > 0 && r.numComputed === r.prompt + r.numOutput - 1) {
+      decodes++;
+      kvTokens += r.numComputed + 1;
+    } else {
+      prefillAttn += n * (r.numComputed + n / 2);
+      prefills++;
+    }
+    if (adapterStamp[r.adapter] !== stepNo) {
+      adapterStamp[r.adapter] = stepNo;
+      adapterTokens[r.adapter] = n;
+      batchAdapters.push(r.adapter);
+    } else adapterTokens[r.adapter]! += n;
+    r.scheduled = n;
+    sched[schedN++] = r;
+    budget -= n;
+  }
+
   let now = 0;
   while (now < duration) {
     admitArrivals(now);
-    if (running.length === 0 && waiting.size === 0) {
+    if (runN === 0 && waiting.size === 0) {
       if (!hasNext) break;
       series.advance(spec.arrivalS, 0, 0, 0);
       now = spec.arrivalS; // idle until the next request
       continue;
     }
 
-    if (waiting.size === 0 && running.length > 0) {
+    if (waiting.size === 0 && runN > 0) {
       const bulk = skipDecodeRun(now);
       if (bulk > 0) continue;
     }
 
-    // ---- schedule ----
+    // ---- schedule (and tally what the step contains as we go) ----
     stepNo++;
-    sched.length = 0;
+    schedN = 0;
     batchAdapters.length = 0;
-    let budget = cfg.maxNumBatchedTokens;
+    budget = cfg.maxNumBatchedTokens;
     let preempted = false;
-    for (let i = 0; i < running.length && budget > 0; i++) {
+    tokens = 0;
+    decodes = 0;
+    kvTokens = 0;
+    prefillAttn = 0;
+    prefills = 0;
+    let allRunningScheduled = true;
+    for (let i = 0; i < runN; i++) {
+      if (budget <= 0) {
+        allRunningScheduled = false;
+        break;
+      }
       const r = running[i]!;
       if (
         cfg.enableLora &&
         adapterStamp[r.adapter] !== stepNo &&
         batchAdapters.length >= cfg.maxLoras
       ) {
+        allRunningScheduled = false;
         continue; // cannot join this step's batch (only when the budget cut earlier steps short)
       }
-      const n = Math.min(r.numTokens - r.numComputed, budget);
+      const n = Math.min(r.prompt + r.numOutput - r.numComputed, budget);
       let ok = true;
       while (!kv.allocate(r, n)) {
-        const victim = running.pop()!;
+        const victim = running[--runN]!;
         preempt(victim);
         preempted = true;
         if (victim === r) {
@@ -249,17 +293,14 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         }
       }
       if (!ok) break;
-      r.scheduled = n;
-      sched.push(r);
-      budget -= n;
-      addBatchAdapter(r.adapter);
+      tally(r, n);
     }
 
     let skipped = 0;
     if (!preempted) {
       let stopKey = Number.NaN;
       let scannedToEnd = false;
-      while (budget > 0 && running.length < cfg.maxNumSeqs && waiting.size > 0) {
+      while (budget > 0 && runN < cfg.maxNumSeqs && waiting.size > 0) {
         let cand: Request | undefined;
         if (!cfg.enableLora || batchAdapters.length < cfg.maxLoras) {
           cand = waiting.peekFirst();
@@ -274,18 +315,15 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
           }
         }
         const r = cand!;
-        const n = Math.min(r.numTokens - r.numComputed, budget);
+        const n = Math.min(r.prompt + r.numOutput - r.numComputed, budget);
         if (!kv.allocate(r, n)) {
           stopKey = r.key;
           break;
         }
         waiting.popHead(r.adapter);
         r.state = RequestState.Running;
-        running.push(r);
-        r.scheduled = n;
-        sched.push(r);
-        budget -= n;
-        addBatchAdapter(r.adapter);
+        running[runN++] = r;
+        tally(r, n);
         stopKey = r.key;
       }
       if (cfg.enableLora && batchAdapters.length >= cfg.maxLoras) {
@@ -294,7 +332,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
       }
     }
 
-    if (sched.length === 0) {
+    if (schedN === 0) {
       // Nothing could run (cannot happen with valid limits); avoid a livelock.
       if (!hasNext) break;
       now = Math.max(now, spec.arrivalS);
@@ -302,24 +340,6 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     }
 
     // ---- time the step ----
-    let tokens = 0;
-    let decodes = 0;
-    let kvTokens = 0;
-    let prefillAttn = 0;
-    let prefills = 0;
-    for (let i = 0; i < sched.length; i++) {
-      const r = sched[i]!;
-      const n = r.scheduled;
-      tokens += n;
-      adapterTokens[r.adapter]! += n;
-      if (r.numOutput > 0 && r.numComputed === r.numTokens - 1) {
-        decodes++;
-        kvTokens += r.numComputed + 1;
-      } else {
-        prefillAttn += n * (r.numComputed + n / 2);
-        prefills++;
-      }
-    }
     let loadMs = 0;
     let sumCeil32 = 0;
     let sumCeil64 = 0;
@@ -329,7 +349,6 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         sumCeil32 += Math.ceil(t / 32);
         sumCeil64 += Math.ceil(t / 64);
       }
-      batchAdapters.sort(ascending); // vLLM applies them in set order: ascending id
       loadMs += lora.applyBatch(batchAdapters, diskLoaded) * cpuToGpu;
       for (let j = 0; j < diskLoaded.length; j++) loadMs += diskMs[diskLoaded[j]!]!;
     }
@@ -346,25 +365,31 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     const start = now;
     now += dtMs / 1000;
     out.steps++;
-    out.runningTimeIntegral += running.length * (dtMs / 1000);
+    out.runningTimeIntegral += runN * (dtMs / 1000);
     out.waitingTimeIntegral += waiting.size * (dtMs / 1000);
     series.addTokens(tokens);
 
-    // ---- apply: advance tokens, sample, finish ----
+    // ---- apply: advance tokens, sample, finish; rebuild the running list in order ----
+    // When every running request was scheduled, the running list is exactly `sched` (running
+    // ones first, then the admitted ones) and can be rebuilt here; otherwise filter it below.
+    const rebuildHere = allRunningScheduled;
+    nextN = 0;
     let sameGapTokens = 0;
-    for (let i = 0; i < sched.length; i++) {
+    for (let i = 0; i < schedN; i++) {
       const r = sched[i]!;
       r.numComputed += r.scheduled;
       r.scheduled = 0;
-      if (r.numComputed < r.numTokens) continue; // partial prefill: no token yet
+      if (r.numComputed < r.prompt + r.numOutput) {
+        if (rebuildHere) nextRunning[nextN++] = r;
+        continue; // partial prefill: no token yet
+      }
       r.numOutput++;
       if (r.firstTokenS < 0) {
         r.firstTokenS = now;
       } else {
-        const gapMs = (now - r.lastTokenS) * 1000;
-        if (Math.abs(gapMs - dtMs) < 1e-6) sameGapTokens++;
+        if (r.lastTokenS === start) sameGapTokens++; // its previous token ended the last step
         else {
-          itlValues.push(gapMs);
+          itlValues.push((now - r.lastTokenS) * 1000);
           itlWeights.push(1);
         }
       }
@@ -374,24 +399,23 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         kv.release(r);
         if (now <= duration) recordFinished(r);
         else lateFinishes++; // done after the window closed: cancelled, like the measured runs
-      }
+      } else if (rebuildHere) nextRunning[nextN++] = r;
     }
     if (sameGapTokens > 0) {
       itlValues.push(dtMs);
       itlWeights.push(sameGapTokens);
     }
-    // drop finished requests, keeping order
-    if (sched.length > 0) {
-      nextRunning.length = 0;
-      for (let i = 0; i < running.length; i++) {
+    if (!rebuildHere) {
+      for (let i = 0; i < runN; i++) {
         const r = running[i]!;
-        if (r.state === RequestState.Running) nextRunning.push(r);
+        if (r.state === RequestState.Running) nextRunning[nextN++] = r;
       }
-      const tmp = running;
-      running = nextRunning;
-      nextRunning = tmp;
     }
-    series.advance(now, waiting.size, running.length, kv.usedBlocks / kv.totalBlocks);
+    const tmp = running;
+    running = nextRunning;
+    nextRunning = tmp;
+    runN = nextN;
+    series.advance(now, waiting.size, runN, kv.usedBlocks / kv.totalBlocks);
     cfg.onStep?.({
       startS: start,
       durationMs: dtMs,
@@ -399,7 +423,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
       distinctAdapters: batchAdapters.length,
       usedBlocks: kv.usedBlocks,
       totalBlocks: kv.totalBlocks,
-      running: running.length,
+      running: runN,
       waiting: waiting.size,
       skipped,
       bulkSteps: 1,
@@ -425,7 +449,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
    * Returns the number of steps advanced (0: take a normal step).
    */
   function skipDecodeRun(startS: number): number {
-    const n = running.length;
+    const n = runN;
     let minRemaining = Infinity;
     let kvTokens = 0;
     for (let i = 0; i < n; i++) {
@@ -518,13 +542,19 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   // ---- end of window: count what is left ----
   // Requests that arrived during the last step reach the waiting queue (unless capped).
   admitArrivals(duration);
-  out.unfinishedRunning = running.length + lateFinishes;
+  out.unfinishedRunning = runN + lateFinishes;
   out.unfinishedWaiting = waiting.size;
   if (hasNext) {
+    // spec holds one more arrival inside the window (already counted by pull)
     out.heldBack++;
-    while (pull()) out.heldBack++;
+    if (source.drainRemaining) {
+      const rest = source.drainRemaining();
+      out.heldBack += rest.requests;
+      out.arrived += rest.requests;
+      out.arrivedTokens += rest.tokens;
+    } else while (pull()) out.heldBack++;
   }
-  series.advance(duration, waiting.size, running.length, kv.usedBlocks / kv.totalBlocks);
+  series.advance(duration, waiting.size, runN, kv.usedBlocks / kv.totalBlocks);
   out.ttftMs = ttft.view();
   out.itlValues = itlValues.view();
   out.itlWeights = itlWeights.view();

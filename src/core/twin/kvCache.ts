@@ -30,7 +30,9 @@ export class KvCache {
    * when the pool lacks the blocks — the caller then preempts, as vLLM does.
    */
   allocate(r: Request, tokens: number): boolean {
-    const needed = Math.ceil((r.numComputed + tokens) / this.blockSize) - r.blocks;
+    const total = r.numComputed + tokens;
+    if (total <= r.blocks * this.blockSize) return true; // fast path: fits in held blocks
+    const needed = Math.ceil(total / this.blockSize) - r.blocks;
     if (needed <= 0) return true;
     if (needed > this.free) return false;
     r.blocks += needed;

@@ -17,6 +17,8 @@
  * JavaScript `Map`s keep insertion order, so delete-then-set moves an entry to the most
  * recent end and the first key is the least recently used.
  */
+const ascending = (a: number, b: number) => a - b;
+
 export class LoraCache {
   private readonly gpu = new Map<number, true>();
   private readonly cpu = new Map<number, true>();
@@ -26,22 +28,33 @@ export class LoraCache {
   gpuLoads = 0;
   /** reads from disk so far */
   diskLoads = 0;
-  /** the last batch applied (re-applying the same sorted batch changes nothing) */
-  private last: number[] = [];
+  /** when each adapter was last in an applied batch, and that batch's number and size */
+  private readonly appliedIn: Int32Array;
+  private applied = 0;
+  private appliedSize = -1;
 
-  constructor(gpuSlots: number, cpuSlots: number) {
+  /** @param adapters number of adapters (their indices are their vLLM ids' order) */
+  constructor(gpuSlots: number, cpuSlots: number, adapters: number) {
     this.gpuSlots = gpuSlots;
     this.cpuSlots = Math.max(cpuSlots, gpuSlots);
+    this.appliedIn = new Int32Array(adapters).fill(-1);
   }
 
   /**
-   * Apply one step's batch. `adapters` must be sorted ascending (vLLM's set order).
-   * Returns the loads this step did: `gpu` CPU→GPU copies and the adapters read from disk
-   * (written into `diskOut`, which is cleared first).
+   * Apply one step's batch of distinct adapters (any order; sorted in place into vLLM's
+   * set order). Returns the CPU→GPU copies this step did; the adapters read from disk are
+   * written into `diskOut` (cleared first). Re-applying the previous batch changes nothing
+   * and costs nothing, so that case returns at once.
    */
-  applyBatch(adapters: ArrayLike<number>, diskOut: number[]): number {
+  applyBatch(adapters: number[], diskOut: number[]): number {
     diskOut.length = 0;
-    if (this.sameAsLast(adapters)) return 0;
+    let same = adapters.length === this.appliedSize;
+    for (let i = 0; same && i < adapters.length; i++) same = this.appliedIn[adapters[i]!] === this.applied;
+    this.applied++;
+    for (let i = 0; i < adapters.length; i++) this.appliedIn[adapters[i]!] = this.applied;
+    this.appliedSize = adapters.length;
+    if (same) return 0;
+    adapters.sort(ascending);
     let gpuLoads = 0;
     for (let i = 0; i < adapters.length; i++) {
       const a = adapters[i]!;
@@ -71,17 +84,6 @@ export class LoraCache {
       this.gpu.set(a, true);
     }
     return gpuLoads;
-  }
-
-  private sameAsLast(adapters: ArrayLike<number>): boolean {
-    const last = this.last;
-    let same = last.length === adapters.length;
-    for (let i = 0; same && i < last.length; i++) same = last[i] === adapters[i];
-    if (!same) {
-      last.length = adapters.length;
-      for (let i = 0; i < adapters.length; i++) last[i] = adapters[i]!;
-    }
-    return same;
   }
 
   isOnGpu(adapter: number): boolean {

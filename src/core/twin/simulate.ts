@@ -59,10 +59,16 @@ export function simulate(s: ResolvedScenario, opts: SimulateOptions = {}): TwinR
   if (!memory.fits) {
     let arrived = 0;
     let arrivedTokens = 0;
-    const spec = { arrivalS: 0, adapter: 0, prompt: 0, output: 0 };
-    while (source.next(spec) && spec.arrivalS < duration) {
-      arrived++;
-      arrivedTokens += spec.prompt + spec.output;
+    if (source.drainRemaining) {
+      const rest = source.drainRemaining();
+      arrived = rest.requests;
+      arrivedTokens = rest.tokens;
+    } else {
+      const spec = { arrivalS: 0, adapter: 0, prompt: 0, output: 0 };
+      while (source.next(spec) && spec.arrivalS < duration) {
+        arrived++;
+        arrivedTokens += spec.prompt + spec.output;
+      }
     }
     return {
       throughputTokS: 0,

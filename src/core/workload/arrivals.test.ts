@@ -210,3 +210,47 @@ describe("trace replay", () => {
     expect(drain(w, 450)[3]).toEqual({ arrivalS: 2, adapter: 1, prompt: 400, output: 50 });
   });
 });
+
+describe("drainRemaining", () => {
+  const w = WorkloadSchema.parse({
+    durationS: 200,
+    seed: 5,
+    lengths: { profile: "fixed", promptTokens: 100, outputTokens: 30 },
+    adapters: [
+      { id: "a", rank: 8, rateRps: 3 },
+      { id: "b", rank: 16, rateRps: 0.5 },
+    ],
+  } satisfies WorkloadInput);
+
+  it("counts exactly the requests `next` would still have returned, at the profile's tokens", () => {
+    const all = createRequestStream(w);
+    const out = newRequestSpec();
+    let total = 0;
+    while (all.next(out)) total++;
+    const part = createRequestStream(w);
+    for (let k = 0; k < 100; k++) expect(part.next(out)).toBe(true);
+    const rest = part.drainRemaining();
+    expect(rest.requests).toBe(total - 100);
+    // fixed lengths: 100 + 30 tokens per request
+    expect(rest.tokens).toBe(130 * (total - 100));
+    expect(part.next(out)).toBe(false);
+  });
+
+  it("sums a replayed trace's own tokens", () => {
+    const t = WorkloadSchema.parse({
+      durationS: 10,
+      adapters: [{ id: "a", rank: 8, rateRps: 1 }],
+      trace: {
+        arrivalS: [0, 1, 2, 30],
+        adapter: [0, 0, 0, 0],
+        promptTokens: [5, 6, 7, 8],
+        outputTokens: [1, 2, 3, 4],
+      },
+    } satisfies WorkloadInput);
+    const s = createRequestStream(t);
+    const out = newRequestSpec();
+    expect(s.next(out)).toBe(true);
+    // the arrival at 30 s is outside the 10 s window
+    expect(s.drainRemaining()).toEqual({ requests: 2, tokens: 6 + 2 + 7 + 3 });
+  });
+});

@@ -38,6 +38,14 @@ export interface RequestStream {
    * (exact in expectation, see {@link createRequestStream}), the exact count for a trace replay.
    */
   expectedRequests(): number;
+  /**
+   * Consumes every request left in the window without materialising them and returns how
+   * many there were and their requested tokens (prompt + output). Sampled streams draw the
+   * arrival times exactly but count each request's tokens at its length profile's exact mean
+   * (the lengths are not drawn); a replay sums the trace's tokens. O(remaining requests) with a
+   * small constant: the twin uses it for the requests an overloaded client never sent.
+   */
+  drainRemaining(): { requests: number; tokens: number };
 }
 
 export interface RequestStreamOptions {
@@ -172,6 +180,32 @@ class SampledStream implements RequestStream {
 
   expectedRequests(): number {
     return this.expected;
+  }
+
+  drainRemaining(): { requests: number; tokens: number } {
+    const meanTokens = this.samplers.map((sm) => {
+      const m = sm.mean();
+      return m.prompt + m.output;
+    });
+    let requests = 0;
+    let tokens = 0;
+    for (let k = this.pos; k < this.count; k++) {
+      requests++;
+      tokens += meanTokens[this.samplerOf[this.adapters[k]!]!]!;
+    }
+    this.pos = this.count;
+    for (let j = 0; j < this.activeCount; j++) {
+      const i = this.active[j]!;
+      const draw = this.draws[i]!;
+      let n = 0;
+      for (let t = this.nextS[i]!; t < this.durationS; t += draw()) n++;
+      requests += n;
+      tokens += n * meanTokens[this.samplerOf[i]!]!;
+      this.nextS[i] = this.durationS;
+    }
+    this.activeCount = 0;
+    this.sliceStart = this.durationS;
+    return { requests, tokens };
   }
 
   /** Generates and sorts the next non-empty slice; false when the window is exhausted. */
@@ -331,6 +365,17 @@ class ReplayStream implements RequestStream {
 
   expectedRequests(): number {
     return this.end;
+  }
+
+  drainRemaining(): { requests: number; tokens: number } {
+    const spec: RequestSpec = { arrivalS: 0, adapter: 0, prompt: 0, output: 0 };
+    let requests = 0;
+    let tokens = 0;
+    while (this.next(spec)) {
+      requests++;
+      tokens += spec.prompt + spec.output;
+    }
+    return { requests, tokens };
   }
 }
 
