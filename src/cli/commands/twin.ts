@@ -3,7 +3,8 @@
  * on each scenario file and print its result as one JSON line on stdout, in argument order.
  *
  * Output: per valid scenario one line `{"file": <path as given>, ...TwinResult}`; the
- * `timeSeries` array (≤ 500 points) is left out unless `--timeseries` is given. A scenario
+ * `timeSeries` array (≤ 500 points) and the TTFT/ITL `distributions` are left out unless
+ * `--timeseries` is given. A scenario
  * that does not fit in GPU memory is a valid result (`memory.fits: false`, a `reason`, zero
  * throughput), not an error.
  *
@@ -257,8 +258,8 @@ function parseJson(text: string): unknown {
 
 /** The printed result: the file first, every TwinResult field, `timeSeries` only on request. */
 export function formatResult(file: string, r: TwinResult, withTimeSeries: boolean): string {
-  const { timeSeries, ...rest } = r;
-  const out = withTimeSeries ? { file, ...rest, timeSeries } : { file, ...rest };
+  const { timeSeries, distributions, ...rest } = r;
+  const out = withTimeSeries ? { file, ...rest, timeSeries, distributions } : { file, ...rest };
   return JSON.stringify(out);
 }
 

@@ -3,7 +3,7 @@
  * for the measured runs: TTFT per finished request; ITL over every inter-token gap of
  * finished requests (mean exact; percentiles from all gaps); plus a down-sampled time series.
  */
-import type { LatencyStats, TimePoint } from "./types";
+import type { Histogram, LatencyStats, TimePoint } from "./types";
 
 /** A growable Float64Array (no per-sample allocation). */
 export class FloatList {
@@ -115,4 +115,36 @@ export class TimeSeries {
       this.nextT += this.interval;
     }
   }
+}
+
+/**
+ * Histogram of weighted samples on `bins` log-spaced bins from the smallest to the largest
+ * positive value (ms). Empty input gives empty arrays.
+ */
+export function logHistogram(
+  values: Float64Array,
+  weights: Float64Array | null,
+  bins = 40,
+): Histogram {
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > 0) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(hi > 0)) return { edges: [], counts: [] };
+  if (hi <= lo) hi = lo * 1.01;
+  const logLo = Math.log(lo);
+  const step = (Math.log(hi) - logLo) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => Math.exp(logLo + i * step));
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const b = v > 0 ? Math.min(bins - 1, Math.max(0, Math.floor((Math.log(v) - logLo) / step))) : 0;
+    counts[b]! += weights ? weights[i]! : 1;
+  }
+  return { edges, counts };
 }

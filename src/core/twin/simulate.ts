@@ -10,7 +10,7 @@ import { runEngine } from "./engine";
 import type { ArrivalSource, StepInfo } from "./engine";
 import { loraShape } from "./latencyModel";
 import { planMemory } from "./memoryModel";
-import { latencyStats, weightedQuantiles } from "./metrics";
+import { latencyStats, logHistogram, weightedQuantiles } from "./metrics";
 import type { MemoryReport, TwinResult } from "./types";
 
 export interface SimulateOptions {
@@ -93,6 +93,7 @@ export function simulate(s: ResolvedScenario, opts: SimulateOptions = {}): TwinR
       simulatedS: duration,
       wallMs: performance.now() - t0,
       timeSeries: [],
+      distributions: { ttftMs: { edges: [], counts: [] }, itlMs: { edges: [], counts: [] } },
     };
   }
 
@@ -144,6 +145,10 @@ export function simulate(s: ResolvedScenario, opts: SimulateOptions = {}): TwinR
     simulatedS: duration,
     wallMs: performance.now() - t0,
     timeSeries: o.timeSeries,
+    distributions: {
+      ttftMs: logHistogram(o.ttftMs, null),
+      itlMs: logHistogram(o.itlValues, o.itlWeights),
+    },
   };
 }
 

@@ -92,4 +92,15 @@ export interface TwinResult {
   /** wall time of the simulation, ms */
   wallMs: number;
   timeSeries: TimePoint[];
+  /** TTFT and ITL distributions of finished requests (for charts) */
+  distributions: { ttftMs: Histogram; itlMs: Histogram };
+}
+
+/**
+ * A histogram on log-spaced bins: `counts[i]` samples fell in [edges[i], edges[i+1]) ms
+ * (`edges.length === counts.length + 1`); samples outside the range go to the end bins.
+ */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
 }
