@@ -29,7 +29,7 @@ export {
   parseFleetScenarioWithNotes,
   parseJsonSafely,
   PlacementOverrideSchema,
-  show,
+  show as showValue,
   sortLengthProfile,
   toFleetRequest,
   TraceSummarySchema,
