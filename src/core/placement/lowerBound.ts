@@ -1,7 +1,8 @@
 /**
- * Lower bound on the GPUs a workload needs: the tokens/s a starvation-free fleet must serve
- * (0.9 × Σ demanded tokens/s: the starvation rule lets each GPU serve as little as 90% of
- * its demand) ÷ the best per-GPU throughput the twin finds for the workload's mix, rounded up.
+ * Lower bound on the GPUs a workload needs: Σ demanded tokens/s ÷ the best per-GPU throughput
+ * the twin finds for the workload's mix, rounded up. Also reported: the strict form, with
+ * 0.9 × Σ demand (the starvation rule lets a GPU serve as little as 90% of its demand, so a
+ * starvation-free fleet may run that much below the plain bound).
  *
  * How the best throughput is found, for each offered GPU type:
  * 1. guess G GPUs (start: demand / 10,000 tokens/s);
@@ -14,8 +15,7 @@
  *    (slot rank: the smallest vLLM rank that holds its largest adapter; later rounds search
  *    around the previous best), and take the best throughput; a saturated run's throughput counts finished requests plus the
  *    requests still running at the end of the window (they are being served);
- * 4. G' = ⌈0.9 × demand / best⌉; repeat from 2 with G' until it no longer changes (≤ 4
- *    rounds).
+ * 4. G' = ⌈demand / best⌉; repeat from 2 with G' until it no longer changes (≤ 4 rounds).
  * The bound is the smallest G' over the GPU types. It assumes every GPU holds the workload's
  * average mix (N/G adapters, the mix of ranks and rates); a plan whose GPUs specialise (a few
  * hot adapters alone) can beat the mix's throughput, so it is a yardstick, not a proof.
@@ -73,7 +73,7 @@ async function boundForType(
   const demand = ctx.totalDemandTokS;
   if (demand <= 0)
     return { gpus: 0, stride: 1, best: 0, maxLoras: 1, adapters: 0, offer, members: [] };
-  let g = Math.max(1, Math.ceil((STARVATION_RATIO * demand) / 10_000));
+  let g = Math.max(1, Math.ceil(demand / 10_000));
   let last: TypeBound | null = null;
   const seenG = new Set<number>();
   for (let round = 0; round < 4; round++) {
@@ -117,7 +117,7 @@ async function boundForType(
         : { best: 0, maxLoras: first.maxLoras };
     const pick = second.best > first.best ? second : first;
     if (pick.best <= 0) return null;
-    const next = Math.max(1, Math.ceil((STARVATION_RATIO * demand) / pick.best));
+    const next = Math.max(1, Math.ceil(demand / pick.best));
     last = {
       gpus: next,
       stride: g,
@@ -197,6 +197,10 @@ export async function lowerBound(
   if (!best) return null;
   return {
     gpus: best.gpus,
+    strictGpus: Math.max(
+      best.gpus > 0 ? 1 : 0,
+      Math.ceil((STARVATION_RATIO * ctx.totalDemandTokS) / Math.max(1e-9, best.best)),
+    ),
     demandTokS: ctx.totalDemandTokS,
     bestGpuThroughputTokS: best.best,
     gpu: best.offer.gpu,
@@ -205,6 +209,6 @@ export async function lowerBound(
     method:
       `twin (${windowS} s, saturated) on a representative GPU: every ${best.stride}-th adapter by demand ` +
       `(${best.adapters} adapters, the workload's rank and length mix), rates scaled to 1.5× capacity, ` +
-      `best --max-loras within memory; bound = ceil(0.9 × demand / best throughput)`,
+      `best --max-loras within memory; bound = ceil(demand / best throughput), strict = ceil(0.9 × demand / best throughput)`,
   };
 }

@@ -174,12 +174,14 @@ export async function absorb(
   receivers: readonly Placed[],
   movers: readonly AdapterInfo[],
   rounds = 3,
+  roomOf: (r: Placed, i: number) => number = (r) => Math.min(r.slack, r.estimate.demandTokS * 0.5),
 ): Promise<Placed[] | null> {
   const current = receivers.map((r) => ({ ...r }));
   let left = [...movers].sort((a, b) => b.demandTokS - a.demandTokS || a.index - b.index);
+  const taken = current.map(() => 0);
   for (let round = 0; round < rounds && left.length > 0; round++) {
     const eligible = current
-      .map((r, i) => ({ r, i, room: Math.max(0, Math.min(r.slack, r.estimate.demandTokS * 0.5)) }))
+      .map((r, i) => ({ r, i, room: Math.max(0, roomOf(receivers[i]!, i) - taken[i]!) }))
       .filter((x) => x.r.ok && x.room > 0);
     if (eligible.length === 0) return null;
     // largest mover first to the receiver with the most remaining room
@@ -212,11 +214,12 @@ export async function absorb(
     idx.forEach((i, j) => {
       const t = tuned[j];
       if (t && t.best.ok) {
-        const taken = demandOf(share.get(i)!);
-        current[i] = { ...t.best, slack: Math.max(0, current[i]!.slack - taken) };
+        const d = demandOf(share.get(i)!);
+        taken[i]! += d;
+        current[i] = { ...t.best, slack: Math.max(0, current[i]!.slack - d) };
       } else {
         nextLeft.push(...share.get(i)!);
-        current[i] = { ...current[i]!, slack: 0 };
+        taken[i] = Infinity; // no more for this one
       }
     });
     left = nextLeft.sort((a, b) => b.demandTokS - a.demandTokS || a.index - b.index);

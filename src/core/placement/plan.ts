@@ -34,6 +34,7 @@ import {
 } from "./context";
 import { lowerBound, representativeSlice, saturatedThroughput } from "./lowerBound";
 import {
+  absorb,
   consolidate,
   greedyFill,
   lexLess,
@@ -127,19 +128,81 @@ async function verifyGpus(
   signal: AbortSignal | undefined,
   onResult?: (done: number) => void,
 ): Promise<TwinVerdict[]> {
-  const scenarios = gpus.map((g) =>
-    scenarioForIds(
+  // busiest GPUs first: the twin's cost grows with the tokens it simulates, so a parallel
+  // verifier finishes sooner when the long runs start first
+  const order = gpus
+    .map((g, i) => ({ i, d: demandOf(g.members) }))
+    .sort((a, b) => b.d - a.d || a.i - b.i)
+    .map((x) => x.i);
+  const scenarios = order.map((i) => {
+    const g = gpus[i]!;
+    return scenarioForIds(
       ctx,
       g.gpu,
       g.engine,
       g.members.map((a) => a.id),
-    ),
-  );
+    );
+  });
   let done = 0;
-  return verifier.verify(scenarios, {
+  const sorted = await verifier.verify(scenarios, {
     signal,
     onResult: () => onResult?.(++done),
   });
+  const out = new Array<TwinVerdict>(gpus.length);
+  order.forEach((i, j) => (out[i] = sorted[j]!));
+  return out;
+}
+
+/**
+ * Move the lightest GPU's adapters onto the others, each taking a share of what its verified
+ * run says it can still serve (a GPU that keeps up: up to 15% more demand; one that is
+ * overloaded: the part of its demand above 91% it already serves), checked by the estimator
+ * at a relaxed margin (throughput ≥ 0.905 × demand) and then by the twin on the full window.
+ * Returns the new GPUs and verdicts, or null (nothing changed) when any step fails.
+ */
+async function dissolveLightest(
+  ctx: FleetContext,
+  ev: Evaluator,
+  verifier: Verifier,
+  gpus: readonly Placed[],
+  verdicts: readonly (TwinVerdict | undefined)[],
+  signal: AbortSignal | undefined,
+): Promise<{ gpus: Placed[]; verdicts: TwinVerdict[] } | null> {
+  let vi = 0;
+  for (let i = 1; i < gpus.length; i++) {
+    if (demandOf(gpus[i]!.members) < demandOf(gpus[vi]!.members)) vi = i;
+  }
+  const others = gpus.filter((_, i) => i !== vi);
+  const otherVerdicts = verdicts.filter((_, i) => i !== vi) as TwinVerdict[];
+  const room = (g: Placed, i: number) => {
+    const v = otherVerdicts[i]!;
+    const r = v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
+    const d = demandOf(g.members);
+    return r >= 0.985 ? 0.15 * d : Math.max(0, ((r - 0.91) / 0.91) * d);
+  };
+  const total = others.reduce((s, g, i) => s + room(g, i), 0);
+  if (total < demandOf(gpus[vi]!.members)) return null;
+  const absorbed = await absorb(
+    ev,
+    others.map((g) => ({ ...g, ok: true })),
+    gpus[vi]!.members,
+    3,
+    room,
+  );
+  if (!absorbed) return null;
+  const changed = absorbed
+    .map((g, i) => i)
+    .filter((i) => absorbed[i]!.members.length !== others[i]!.members.length);
+  const vs = await verifyGpus(
+    ctx,
+    verifier,
+    changed.map((i) => absorbed[i]!),
+    signal,
+  );
+  if (vs.some((v) => problemOf(ctx, v) !== null)) return null;
+  const out = [...otherVerdicts];
+  changed.forEach((i, j) => (out[i] = vs[j]!));
+  return { gpus: absorbed, verdicts: out };
 }
 
 /** The GPU type our plan uses most (first offer on ties). */
@@ -221,24 +284,30 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
 
   // 2. ours
   const orderings = opts.orderings ?? (["hot-first", "zigzag"] as const);
-  let ours: Placed[] | null = null;
-  for (let oi = 0; oi < orderings.length; oi++) {
-    const ordering = orderings[oi]!;
-    const base = 0.05 + (0.35 * oi) / orderings.length;
-    const placed = await greedyFill(ev, orderAdapters(ctx.adapters, ordering), {
-      capacityHint,
-      onProgress: (done, gpus) =>
-        report({
-          phase: "ours",
-          fraction: base + (0.35 / orderings.length) * (done / ctx.adapters.length),
-          message: `placing (${ordering}): ${done}/${ctx.adapters.length} adapters on ${gpus} GPUs`,
-          gpus,
-        }),
-    });
-    const merged = await consolidate(ev, placed);
-    if (!ours || lexLess(planScore(ev, merged), planScore(ev, ours))) ours = merged;
-  }
-  const gpus: Placed[] = ours!;
+  // the orders run concurrently (the estimator's batches then keep every worker busy)
+  const done = orderings.map(() => 0);
+  const candidates = await Promise.all(
+    orderings.map(async (ordering, oi) => {
+      const placed = await greedyFill(ev, orderAdapters(ctx.adapters, ordering), {
+        capacityHint,
+        onProgress: (n, gpuCount) => {
+          done[oi] = n;
+          const total = done.reduce((a, b) => a + b, 0);
+          report({
+            phase: "ours",
+            fraction: 0.05 + 0.35 * (total / (ctx.adapters.length * orderings.length)),
+            message: `placing (${ordering}): ${n}/${ctx.adapters.length} adapters on ${gpuCount} GPUs`,
+            gpus: gpuCount,
+          });
+        },
+      });
+      return consolidate(ev, placed);
+    }),
+  );
+  let ours: Placed[] = candidates[0]!;
+  for (const c of candidates.slice(1)) if (lexLess(planScore(ev, c), planScore(ev, ours))) ours = c;
+  const orderingGpus = Object.fromEntries(orderings.map((o, i) => [o, candidates[i]!.length]));
+  const gpus: Placed[] = ours;
   for (const g of gpus) {
     if (!g.ok && g.members.length === 1) {
       notes.push(
@@ -262,7 +331,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
   // 3. verify + repair
   const tv = performance.now();
   let verdicts: (TwinVerdict | undefined)[] = gpus.map(() => undefined);
-  const repairs = { rounds: 0, movedAdapters: 0, addedGpus: 0 };
+  const repairs = { rounds: 0, movedAdapters: 0, addedGpus: 0, removedGpus: 0 };
   if (!opts.skipVerify) {
     report({
       phase: "verify",
@@ -354,6 +423,30 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
         signal,
       );
       idx.forEach((i, j) => (verdicts[i] = vs[j]));
+    }
+    // 3b. with every GPU verified, try to dissolve the lightest GPU into the others' verified
+    //     headroom; the moved-to GPUs are verified again and the move is kept only if the twin
+    //     accepts all of them
+    for (let attempt = 0; attempt < 2 && gpus.length > 1; attempt++) {
+      if (gpus.some((_, i) => !verdicts[i] || problemOf(ctx, verdicts[i]!) !== null)) break;
+      checkAborted(signal);
+      const res = await dissolveLightest(
+        ctx,
+        ev.withMargin(0.005),
+        verifier,
+        gpus,
+        verdicts,
+        signal,
+      );
+      if (!res) break;
+      report({
+        phase: "repair",
+        fraction: 0.71,
+        message: `dissolved a GPU into the others (${res.gpus.length} GPUs, verified)`,
+      });
+      gpus.splice(0, gpus.length, ...res.gpus);
+      verdicts = res.verdicts;
+      repairs.removedGpus += 1;
     }
   }
   const verifyMs = opts.skipVerify ? 0 : performance.now() - tv;
@@ -476,6 +569,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
       assignments: ev.stats.assignments,
     },
     repairs,
+    orderings: orderingGpus,
     notes,
   };
 }

@@ -87,15 +87,32 @@ export class Evaluator {
   readonly margin: number;
   readonly sloSlack: number;
   readonly signal?: AbortSignal;
-  readonly stats: EvalStats = { calls: 0, assignments: 0, cacheHits: 0 };
-  private readonly cache = new Map<string, GpuEstimate>();
+  readonly stats: EvalStats;
+  private readonly cache: Map<string, GpuEstimate>;
 
-  constructor(ctx: FleetContext, estimator: Estimator, opts: EvaluatorOptions = {}) {
+  constructor(
+    ctx: FleetContext,
+    estimator: Estimator,
+    opts: EvaluatorOptions = {},
+    shared?: { cache: Map<string, GpuEstimate>; stats: EvalStats },
+  ) {
     this.ctx = ctx;
     this.estimator = estimator;
     this.margin = opts.margin ?? 0.03;
     this.sloSlack = opts.sloSlack ?? 0.1;
     this.signal = opts.signal;
+    this.cache = shared?.cache ?? new Map();
+    this.stats = shared?.stats ?? { calls: 0, assignments: 0, cacheHits: 0 };
+  }
+
+  /** The same evaluator (cache, statistics) with another safety margin. */
+  withMargin(margin: number): Evaluator {
+    return new Evaluator(
+      this.ctx,
+      this.estimator,
+      { margin, sloSlack: this.sloSlack, signal: this.signal },
+      { cache: this.cache, stats: this.stats },
+    );
   }
 
   get objective(): ResolvedObjective {

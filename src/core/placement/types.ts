@@ -139,7 +139,10 @@ export interface BaselineResult {
 
 /** How the lower bound was computed. */
 export interface LowerBound {
+  /** ⌈Σ demand ÷ best per-GPU throughput⌉ */
   gpus: number;
+  /** ⌈0.9 × Σ demand ÷ best per-GPU throughput⌉: what the starvation rule strictly requires */
+  strictGpus: number;
   /** Σ demanded tokens/s of the workload */
   demandTokS: number;
   /** the best per-GPU throughput the twin found for this workload's mix, tokens/s */
@@ -172,8 +175,10 @@ export interface Plan {
   verifyMs?: number;
   /** estimator name and number of assignments it was asked about */
   estimator?: { name: string; calls: number; assignments: number };
-  /** repairs after verification: GPUs fixed, GPUs added */
-  repairs?: { rounds: number; movedAdapters: number; addedGpus: number };
+  /** after verification: repair rounds, adapters moved and GPUs added to fix problems, GPUs removed by verified consolidation */
+  repairs?: { rounds: number; movedAdapters: number; addedGpus: number; removedGpus?: number };
+  /** GPUs our greedy found with each adapter order (before verification) */
+  orderings?: Record<string, number>;
   /** notes for the user (e.g. an adapter too hot for one GPU) */
   notes?: string[];
 }
