@@ -29,9 +29,10 @@ import { randomGamma } from "d3-random";
 import { fleetRequestFromFile, parseFleetFile } from "../src/core/placement/fleetSchema";
 import { planFleet } from "../src/core/placement/plan";
 import { createTwinEstimator } from "../src/core/placement/twinEstimator";
-import type { Estimator, FleetRequest, Plan } from "../src/core/placement/types";
+import type { FleetRequest, Plan } from "../src/core/placement/types";
 import { createRng } from "../src/core/workload/rng";
 import { createTwinPool } from "../workers/planPool";
+import { nodeEstimator } from "../src/cli/commands/plan";
 
 const TRACE = "/work/shared/data/traces/azure-llm-2023-conv.csv";
 const RANKS = [8, 16, 32] as const;
@@ -143,20 +144,6 @@ function azure(durationS: number): Workload {
 const fmt = (x: number, d = 0) => x.toFixed(d);
 const sec = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
 
-async function surrogateEstimator(args: Args, fallback: Estimator): Promise<Estimator> {
-  const { createSurrogateEstimator } = await import("../src/core/surrogate/estimator");
-  const { loadSurrogateFromDir } = await import("../src/core/surrogate/node");
-  const { modelDirName } = await import("../src/core/surrogate/runtime");
-  const dir = args.models ?? join(import.meta.dirname, "..", "public", "models");
-  return createSurrogateEstimator({
-    load: async (m, g) => {
-      const d = join(dir, modelDirName(m, g));
-      return existsSync(d) ? loadSurrogateFromDir(d) : null;
-    },
-    fallback,
-  });
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const workloads: Workload[] = [
@@ -171,7 +158,8 @@ async function main() {
 
   const pool = createTwinPool(args.jobs);
   const twin = createTwinEstimator({ windowS: args.windowS, runner: pool.runner });
-  const estimator = args.estimator === "surrogate" ? await surrogateEstimator(args, twin) : twin;
+  const estimator =
+    args.estimator === "surrogate" ? await nodeEstimator("auto", twin, args.models) : twin;
   console.log(
     `bench:placement — ${cpus().length} cores (${pool.size} twin workers), load ${loadavg()
       .map((x) => x.toFixed(1))

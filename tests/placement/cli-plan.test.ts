@@ -114,6 +114,19 @@ describe("cli plan", () => {
     expect(d.stderr).toMatch(STACK);
   }, 60_000);
 
+  it("--estimator surrogate needs a trained model for every offered GPU type", async () => {
+    const f = file("sur.json", {
+      model: "llama-3.1-8b-instruct",
+      gpuTypes: [{ gpu: "l4" }],
+      workload: { adapters: [{ id: "a", rank: 8, rateRps: 1 }] },
+    });
+    const r = await cliIn(f, "--estimator", "surrogate", "--models", dir);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stderr).field).toBe("gpuTypes[0].gpu");
+    expect(r.stderr).toMatch(/no surrogate model for llama-3.1-8b-instruct on l4/);
+    expect((await cliIn(f, "--estimator", "magic")).status).toBe(2);
+  });
+
   it("refuses bad arguments with exit 2", async () => {
     expect((await cliIn()).status).toBe(2);
     expect((await cliIn("a.json", "b.json")).status).toBe(2);

@@ -10,6 +10,10 @@
  *   --no-baselines        skip the baselines
  *   --no-verify-baselines estimate the baselines but do not verify them with the twin
  *   --no-verify           estimates only (no twin verification, no repair)
+ *   --estimator <kind>    auto (default: the surrogate where a trained model exists for the
+ *                         model/GPU pair, the twin elsewhere and for out-of-distribution
+ *                         queries), twin, or surrogate (a missing model is an error)
+ *   --models <dir>        surrogate models (default public/models)
  *   --window <s>          twin estimator window, s (default 300)
  *   --jobs <n>            twin worker threads (default: available cores)
  *   --progress            progress lines on stderr
@@ -18,11 +22,14 @@
  * stderr, `{"error": "<file>: <field>: <what is wrong and what is allowed>", "file", "field"}`,
  * exit 1; bad arguments exit 2. Stack traces only with `--debug`.
  */
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createTwinEstimator } from "../../core/placement/twinEstimator";
 import { fleetRequestFromFile, parseFleetFile } from "../../core/placement/fleetSchema";
 import { planFleet } from "../../core/placement/plan";
+import type { Estimator } from "../../core/placement/types";
 import { InputError } from "../../core/scenario/errors";
 import { createTwinPool } from "../../../workers/planPool";
 import {
@@ -38,13 +45,68 @@ import { jsonErrorOffset } from "./twin";
 
 export const PLAN_USAGE =
   "usage: lfp plan <fleet.json|-> [--no-baselines] [--no-verify-baselines] [--no-verify] " +
-  "[--window <s>] [--jobs <n>] [--progress] [--debug]";
+  "[--estimator auto|twin|surrogate] [--models <dir>] [--window <s>] [--jobs <n>] [--progress] [--debug]";
+
+/** Shipped surrogate models, relative to this file. */
+export const DEFAULT_MODELS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "public",
+  "models",
+);
+
+export type EstimatorKind = "auto" | "twin" | "surrogate";
+
+/**
+ * The planner's estimator in Node: the twin (on `twin`'s runner), or the surrogate with the
+ * twin as fallback (pairs without a trained model under `modelsDir`, and out-of-distribution
+ * queries). TF.js loads only when a model is found. (`surrogate` differs from `auto` only in
+ * the CLI, which then refuses GPU types without a model.)
+ */
+export async function nodeEstimator(
+  kind: EstimatorKind,
+  twin: Estimator,
+  modelsDir: string = DEFAULT_MODELS_DIR,
+): Promise<Estimator> {
+  if (kind === "twin") return twin;
+  const { createSurrogateEstimator } = await import("../../core/surrogate/estimator");
+  const { modelDirName } = await import("../../core/surrogate/runtime");
+  let backend: Promise<unknown> | undefined;
+  return createSurrogateEstimator({
+    load: async (model, gpu) => {
+      const dir = join(modelsDir, modelDirName(model, gpu));
+      if (!existsSync(join(dir, "model.json"))) {
+        if (kind === "surrogate") {
+          throw new InputError(
+            "gpuTypes",
+            `no surrogate model for ${model} on ${gpu} in ${modelsDir}`,
+          );
+        }
+        return null;
+      }
+      backend ??= (async () => {
+        const tf = await import("@tensorflow/tfjs");
+        tf.enableProdMode();
+        const { initBackend } = await import("../../core/surrogate/backend");
+        await initBackend({ candidates: ["wasm", "cpu"] });
+      })();
+      await backend;
+      const { loadSurrogateFromDir } = await import("../../core/surrogate/node");
+      return loadSurrogateFromDir(dir);
+    },
+    fallback: twin,
+  });
+}
 
 /** Largest fleet or trace file read, bytes. */
 export const MAX_FLEET_BYTES = 256 * 2 ** 20;
 
 export interface PlanArgs {
   file: string;
+  estimator: EstimatorKind;
+  modelsDir: string;
   baselines: boolean;
   verifyBaselines: boolean;
   verify: boolean;
@@ -58,6 +120,8 @@ export interface PlanArgs {
 export function parsePlanArgs(args: readonly string[]): PlanArgs {
   const out: PlanArgs = {
     file: "",
+    estimator: "auto",
+    modelsDir: DEFAULT_MODELS_DIR,
     baselines: true,
     verifyBaselines: true,
     verify: true,
@@ -96,7 +160,21 @@ export function parsePlanArgs(args: readonly string[]): PlanArgs {
     else if (!ended && a === "--window")
       out.windowS = number("--window", args[++i], 10, 86_400, false);
     else if (!ended && a === "--jobs") out.jobs = number("--jobs", args[++i], 1, 256, true);
-    else if (!ended && a.startsWith("-") && a !== "-") {
+    else if (!ended && a === "--estimator") {
+      const v = args[++i];
+      if (v !== "auto" && v !== "twin" && v !== "surrogate") {
+        throw new CliError(
+          `plan: --estimator must be auto, twin or surrogate (got ${v === undefined ? "nothing" : JSON.stringify(v)}) (${PLAN_USAGE})`,
+          EXIT_USAGE,
+        );
+      }
+      out.estimator = v;
+    } else if (!ended && a === "--models") {
+      const v = args[++i];
+      if (v === undefined)
+        throw new CliError(`plan: --models needs a directory (${PLAN_USAGE})`, EXIT_USAGE);
+      out.modelsDir = v;
+    } else if (!ended && a.startsWith("-") && a !== "-") {
       throw new CliError(`plan: unknown option ${a} (${PLAN_USAGE})`, EXIT_USAGE);
     } else files.push(a);
   }
@@ -216,6 +294,18 @@ export const run: CommandHandler = async (rawArgs, io: CliIo, ctx?: CommandConte
       traceText = await readText(resolve(base, file.trace.path), "trace.path");
     }
     ({ request, trace } = fleetRequestFromFile(file, traceText));
+    if (args.estimator === "surrogate") {
+      const { modelDirName } = await import("../../core/surrogate/runtime");
+      request.gpuTypes.forEach((o, i) => {
+        const dir = join(args.modelsDir, modelDirName(request!.model, o.gpu));
+        if (!existsSync(join(dir, "model.json"))) {
+          throw new InputError(
+            `gpuTypes[${i}].gpu`,
+            `no surrogate model for ${request!.model} on ${o.gpu} in ${args.modelsDir} (use --estimator auto or twin)`,
+          );
+        }
+      });
+    }
   } catch (err) {
     io.stderr(errorLine(name, err));
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + "\n");
@@ -227,8 +317,9 @@ export const run: CommandHandler = async (rawArgs, io: CliIo, ctx?: CommandConte
   const onSignal = () => controller.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   try {
+    const twin = createTwinEstimator({ windowS: args.windowS, runner: pool.runner });
     const plan = await planFleet(request, {
-      estimator: createTwinEstimator({ windowS: args.windowS, runner: pool.runner }),
+      estimator: await nodeEstimator(args.estimator, twin, args.modelsDir),
       runner: pool.runner,
       verifier: pool.verifier,
       signal: controller.signal,
