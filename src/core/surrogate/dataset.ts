@@ -7,13 +7,7 @@
 import { loadScenario } from "../scenario/resolve";
 import { simulate } from "../twin/simulate";
 import type { TwinResult } from "../twin/types";
-import {
-  DESIGN_VERSION,
-  designScenario,
-  probeCapacity,
-  type DatasetSpec,
-  type SampleInfo,
-} from "./design";
+import { DESIGN_VERSION, designScenario, type DatasetSpec, type SampleInfo } from "./design";
 import { extractFeatures, FEATURE_COUNT, FEATURE_NAMES, type ScenarioSummary } from "./features";
 
 /** The twin's answers for one scenario (the surrogate's targets). */
@@ -48,7 +42,7 @@ export interface Dataset {
   /** format of this object */
   format: "lfp-surrogate-dataset";
   designVersion: number;
-  spec: DatasetSpec & { capacityTokS: number };
+  spec: DatasetSpec;
   featureNames: string[];
   rows: DatasetRow[];
   /** total twin wall time, ms (summed over samples) */
@@ -75,12 +69,11 @@ export function labelsOf(r: TwinResult, summary: ScenarioSummary): Labels {
 export interface SampleTask {
   spec: DatasetSpec;
   index: number;
-  capacityTokS: number;
 }
 
 /** Make and simulate sample `task.index` (pure; what every runner executes). */
 export function runSample(task: SampleTask): DatasetRow {
-  const { scenario, info } = designScenario(task.spec, task.index, task.capacityTokS);
+  const { scenario, info } = designScenario(task.spec, task.index);
   const resolved = loadScenario(scenario);
   const x = new Float32Array(FEATURE_COUNT);
   const summary = extractFeatures(resolved, x);
@@ -129,7 +122,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /**
- * Generate a dataset: probe the pair's capacity (unless given), then run samples
+ * Generate a dataset: run samples
  * `offset … offset + samples − 1` of the design. Rejects with the signal's reason when aborted
  * (samples already running finish but are dropped).
  */
@@ -139,8 +132,6 @@ export async function generateDataset(
 ): Promise<Dataset> {
   const runner = opts.runner ?? inlineRunner;
   const t0 = performance.now();
-  const capacityTokS = spec.capacityTokS ?? probeCapacity(spec.model, spec.gpu);
-  const full = { ...spec, capacityTokS };
   const offset = spec.offset ?? 0;
   const rows: DatasetRow[] = new Array(spec.samples);
   let next = 0;
@@ -151,7 +142,7 @@ export async function generateDataset(
     while (next < spec.samples) {
       if (signal?.aborted) throw abortError(signal);
       const k = next++;
-      const row = await runner.run({ spec: full, index: offset + k, capacityTokS });
+      const row = await runner.run({ spec, index: offset + k });
       if (signal?.aborted) throw abortError(signal);
       rows[k] = row;
       done++;
@@ -163,7 +154,7 @@ export async function generateDataset(
   return {
     format: "lfp-surrogate-dataset",
     designVersion: DESIGN_VERSION,
-    spec: full,
+    spec,
     featureNames: [...FEATURE_NAMES],
     rows,
     twinMs,

@@ -4,27 +4,27 @@
  * It covers what the placement planner asks of one GPU: a subset of the fleet's adapters
  * (1 to 4,096), per-adapter rates spread over four decades with realistic skew (equal,
  * cyclic levels as in the measured runs, Zipf, log-normal), ranks 8–64 in mixes, slots from
- * 1 up to the memory limit or the adapter count, and a total load from idle to 4× the GPU's
- * saturation (with extra mass around saturation, where placement decisions are made).
+ * 1 up to the memory limit or the adapter count, and a total load from 2% to 16× the
+ * server's saturation (with extra mass around saturation, where placement decisions are made).
  *
  * Reproducible: sample `i` of design seed `s` draws only from its own random stream
  * `createRng(s, i)`, so any sample can be (re)made alone, in any order, on any worker, and
- * adding samples never changes earlier ones. The load scale (`capacityTokS`) is measured
- * once per pair by {@link probeCapacity} (one twin run), so the design follows the twin when
- * its latency model is re-tuned.
+ * adding samples never changes earlier ones. The load scale is the twin's own latency model
+ * (via `physics.ts`), so the design follows the twin when it is re-tuned.
  */
-import { GPU_IDS, MODEL_IDS, type GpuId, type ModelId } from "../catalog/ids";
+import type { GpuId, ModelId } from "../catalog/ids";
 import { getGpu, getModel } from "../catalog/derived";
 import type { ResolvedScenario } from "../scenario/resolve";
 import { loadScenario } from "../scenario/resolve";
 import type { ScenarioInput } from "../scenario/schema";
 import { VLLM_MAX_LORA_RANKS, LIMITS } from "../scenario/schema";
-import { memoryPlan, simulate } from "../twin/simulate";
+import { memoryPlan } from "../twin/simulate";
 import { createRng, type Rng } from "../workload/rng";
 import { profileMean } from "./features";
+import { fluidEstimate } from "./physics";
 
 /** Bump when the design changes what sample `i` is (recorded in datasets and models). */
-export const DESIGN_VERSION = 1;
+export const DESIGN_VERSION = 2;
 
 /** What to generate. */
 export interface DatasetSpec {
@@ -41,8 +41,6 @@ export interface DatasetSpec {
    * 60% log-uniform in [600, 3600] s (see {@link designScenario})
    */
   durationS?: number;
-  /** load scale: saturated tokens/s of the pair (default: measured by {@link probeCapacity}) */
-  capacityTokS?: number;
 }
 
 /** The measured runs' window, s: the design puts 40% of its samples there. */
@@ -129,22 +127,28 @@ function rateShares(rng: Rng, n: number): { shares: Float64Array; pattern: strin
 export interface SampleInfo {
   adapters: number;
   pattern: string;
-  /** nominal load: expected demand / capacityTokS */
+  /** nominal load: expected demand / the scenario's fluid capacity */
   load: number;
 }
 
 /**
- * Scenario `index` of the design (pure: depends only on the spec, the index and the capacity).
- * Scenarios that would not start (memory) are never produced: slot counts are drawn below the
- * memory limit.
+ * Scenario `index` of the design (pure: depends only on the spec and the index). Scenarios
+ * that would not start (memory) are never produced: slot counts are drawn below the memory
+ * limit. The total rate is a drawn load factor times the scenario's own fluid capacity
+ * (`physics.ts`: the twin's latency model at the largest batch these flags allow), so every
+ * GPU, model, flag set and length profile gets the same spread around its saturation point.
+ *
+ * Weights follow what the planner asks (window 3600 s, maxNumSeqs 1024, unlimited client
+ * queue, ShareGPT, Poisson, maxCpuLoras = adapters, maxLoraRank = smallest fitting rank,
+ * tuned maxLoras) and what the measured runs did (maxNumSeqs 2048, 25,500-request client cap,
+ * loads up to 14× capacity), with the rest of the input space covered more thinly.
  */
 export function designScenario(
   spec: DatasetSpec,
   index: number,
-  capacityTokS: number,
 ): { scenario: ScenarioInput; info: SampleInfo } {
   const rng = createRng(spec.seed, index);
-  const model = getModel(spec.model);
+  getModel(spec.model); // throws for unknown ids
   getGpu(spec.gpu);
 
   // adapters: a few often (single hot adapters are common), else log-uniform up to 4,096
@@ -161,13 +165,13 @@ export function designScenario(
   const ranks = Array.from({ length: n }, () => pick(rng, chosen, props));
   const rankMax = Math.max(...ranks);
   let maxLoraRank: number = VLLM_MAX_LORA_RANKS.find((r) => r >= rankMax)!;
-  if (rng.next() < 0.15) {
+  if (rng.next() < 0.1) {
     maxLoraRank =
       VLLM_MAX_LORA_RANKS[VLLM_MAX_LORA_RANKS.indexOf(maxLoraRank as 8) + 1] ?? maxLoraRank;
   }
 
   // request lengths
-  const lengthKind = pick(rng, ["sharegpt", "fixed", "uniform"], [0.65, 0.15, 0.2]);
+  const lengthKind = pick(rng, ["sharegpt", "fixed", "uniform"], [0.75, 0.1, 0.15]);
   let lengths: ScenarioInput["workload"]["lengths"];
   if (lengthKind === "sharegpt") lengths = { profile: "sharegpt" };
   else if (lengthKind === "fixed") {
@@ -187,40 +191,41 @@ export function designScenario(
   }
 
   // engine flags
-  const maxNumSeqs = pick(rng, [128, 256, 512, 1024, 2048], [0.1, 0.25, 0.2, 0.15, 0.3]);
-  const maxNumBatchedTokens = Math.max(maxNumSeqs, pick(rng, [2048, 4096, 8192], [0.6, 0.2, 0.2]));
+  const maxNumSeqs = pick(rng, [128, 256, 512, 1024, 2048], [0.05, 0.15, 0.1, 0.35, 0.35]);
+  const maxNumBatchedTokens = Math.max(
+    maxNumSeqs,
+    pick(rng, [2048, 4096, 8192], [0.75, 0.15, 0.1]),
+  );
   let maxModelLen: number | undefined =
-    rng.next() < 0.5 ? undefined : pick(rng, [4096, 8192, 16384, 32768]);
+    rng.next() < 0.6 ? undefined : pick(rng, [4096, 8192, 16384, 32768]);
   const arrival =
-    rng.next() < 0.7
+    rng.next() < 0.8
       ? { kind: "poisson" as const }
       : { kind: "gamma" as const, cv: logUniform(rng, 0.3, 4) };
-  const maxPendingRequests = rng.next() < 0.6 ? MEASURED_PENDING_CAP : undefined;
+  const maxPendingRequests = rng.next() < 0.5 ? MEASURED_PENDING_CAP : undefined;
 
-  // rates: shares × total, the total from a nominal load factor against the pair's capacity
+  // load factor against the fluid capacity: light, around saturation, overloaded
   const { shares, pattern } = rateShares(rng, n);
   const band = rng.next();
   const load =
-    band < 0.35
-      ? logUniform(rng, 0.01, 0.5)
-      : band < 0.85
-        ? logUniform(rng, 0.5, 1.6)
-        : logUniform(rng, 1.6, 4);
-  const mean = profileMean(lengths, maxModelLen ?? model.maxPositionEmbeddings);
-  const totalRps = (load * capacityTokS) / (mean.prompt + mean.output);
-  const adapters = ranks.map((rank, i) => ({
-    id: `a${i}`,
-    rank,
-    rateRps: Math.min(LIMITS.rateRps, Math.max(1e-6, totalRps * shares[i]!)),
-  }));
+    band < 0.3
+      ? logUniform(rng, 0.02, 0.6)
+      : band < 0.75
+        ? logUniform(rng, 0.6, 1.5)
+        : logUniform(rng, 1.5, 16);
 
   // The window is an input (overloaded servers are not stationary: their queue, TTFT and, with
   // LoRA slot contention, throughput grow over the window), so the design varies it; short
   // windows are also cheaper to simulate (twin cost is proportional to tokens processed).
   // (Both draws are always made, so a fixed-window spec makes the same scenarios otherwise.)
-  const atMeasured = rng.next() < 0.4;
+  const atMeasured = rng.next() < 0.6;
   const shortD = 10 * Math.round(logUniform(rng, MIN_DURATION_S, MEASURED_DURATION_S) / 10);
   const durationS = spec.durationS ?? (atMeasured ? MEASURED_DURATION_S : shortD);
+  const uAllSlots = rng.next();
+  const uSlots = rng.next();
+  const uCpu = rng.next();
+  const uCpuCount = rng.next();
+
   const scenario: ScenarioInput = {
     model: spec.model,
     gpu: spec.gpu,
@@ -232,7 +237,14 @@ export function designScenario(
       maxNumBatchedTokens,
       maxModelLen,
     },
-    workload: { durationS, seed: index, lengths, arrival, maxPendingRequests, adapters },
+    workload: {
+      durationS,
+      seed: index,
+      lengths,
+      arrival,
+      maxPendingRequests,
+      adapters: ranks.map((rank, i) => ({ id: `a${i}`, rank, rateRps: shares[i]! })),
+    },
   };
   // slots: up to the memory limit and the adapter count; shorten maxModelLen if nothing fits
   let resolved = loadScenario(scenario);
@@ -246,49 +258,25 @@ export function designScenario(
   if (limit === 0)
     throw new Error(`design: ${spec.model} on ${spec.gpu} cannot start with one LoRA slot`);
   const maxLoras =
-    rng.next() < 0.25
-      ? limit
-      : Math.max(1, Math.min(limit, Math.round(logUniform(rng, 1, limit + 1) - 0.5)));
-  const maxCpuLoras =
-    rng.next() < 0.85 ? n : maxLoras + Math.floor(rng.next() * (n - maxLoras + 1));
+    uAllSlots < 0.3 ? limit : Math.max(1, Math.min(limit, Math.round((limit + 1) ** uSlots - 0.5)));
+  const maxCpuLoras = uCpu < 0.9 ? n : maxLoras + Math.floor(uCpuCount * (n - maxLoras + 1));
   scenario.engine = { ...scenario.engine, maxLoras, maxCpuLoras };
-  return { scenario, info: { adapters: n, pattern, load } };
-}
+  resolved = loadScenario(scenario);
 
-/**
- * The load scale of a pair: tokens/s the twin completes when saturated (16 adapters, all in
- * GPU slots, rank 16, ShareGPT, the measured runs' flags, 600 s of 3× a rough bandwidth-based
- * guess). Deterministic; about a second of twin time.
- */
-export function probeCapacity(model: ModelId, gpu: GpuId): number {
-  if (!MODEL_IDS.includes(model) || !GPU_IDS.includes(gpu))
-    throw new Error(`unknown pair ${model}/${gpu}`);
-  const m = getModel(model);
-  const g = getGpu(gpu);
-  // ~15k tok/s for an 8B model on 1.64 TB/s; demand 3× that keeps any pair saturated
-  const guessTokS = 15_000 * (g.memoryBandwidthTBs / 1.64) * (8e9 / m.parameters);
-  const n = 16;
-  const rate = (3 * guessTokS) / 420 / n;
-  const r = simulate(
-    loadScenario({
-      model,
-      gpu,
-      engine: {
-        maxLoras: n,
-        maxCpuLoras: n,
-        maxLoraRank: 16,
-        maxNumSeqs: 2048,
-        maxNumBatchedTokens: 2048,
-        maxModelLen: 4096,
-      },
-      workload: {
-        durationS: 600,
-        seed: 1,
-        maxPendingRequests: MEASURED_PENDING_CAP,
-        adapters: Array.from({ length: n }, (_, i) => ({ id: `p${i}`, rank: 16, rateRps: rate })),
-      },
-    }),
-    { timeSeriesPoints: 1 },
-  );
-  return r.throughputTokS;
+  // rates: shares × (load × fluid capacity / mean tokens per request)
+  const mean = profileMean(resolved.workload.lengths, resolved.engine.maxModelLen);
+  const cap = fluidEstimate(resolved, {
+    prompt: mean.prompt,
+    output: mean.output,
+    rateRps: 0,
+    adapters: n,
+    kvTokens: memoryPlan(resolved).kvCacheTokens,
+  }).capacityTokS;
+  const totalRps = (load * cap) / (mean.prompt + mean.output);
+  scenario.workload.adapters = ranks.map((rank, i) => ({
+    id: `a${i}`,
+    rank,
+    rateRps: Math.min(LIMITS.rateRps, Math.max(1e-6, totalRps * shares[i]!)),
+  }));
+  return { scenario, info: { adapters: n, pattern, load } };
 }

@@ -15,6 +15,7 @@ import { kvBytesPerToken, loraAdapterBytes, weightsBytes } from "../catalog/deri
 import type { LengthProfile } from "../scenario/schema";
 import type { ResolvedScenario } from "../scenario/resolve";
 import { memoryPlan } from "../twin/simulate";
+import { fluidEstimate } from "./physics";
 import type { MemoryReport } from "../twin/types";
 import {
   clipOutputTokens,
@@ -42,9 +43,12 @@ export interface FeatureDef {
  * - `skew`: how unevenly the rate is spread over adapters (vLLM starves cold adapters when
  *   maxLoras < adapters);
  * - `memory`: the memory model's outputs (KV-cache capacity);
+ * - `physics`: a fluid approximation of the twin's steady state from its own latency model
+ *   (`physics.ts`): capacity, load relative to it, batch and step time;
  * - `hardware`: GPU and model descriptors (constant within a per-pair network).
  */
-export type FeatureGroup = "paper" | "engine" | "workload" | "skew" | "memory" | "hardware";
+export type FeatureGroup =
+  "paper" | "engine" | "workload" | "skew" | "memory" | "physics" | "hardware";
 
 const log2 = Math.log2;
 const log10 = Math.log10;
@@ -166,6 +170,47 @@ export const FEATURES: readonly FeatureDef[] = [
     doc: "log2 KV tokens / mean tokens per request (requests the cache holds)",
   },
   { name: "loraSlotsShare", group: "memory", doc: "LoRA slot memory / memory budget" },
+  // ---- physics (fluid approximation, physics.ts) ----
+  {
+    name: "log2FluidCapacityTokS",
+    group: "physics",
+    doc: "log2 tokens/s at the largest batch the flags and KV cache allow (fluid model)",
+  },
+  {
+    name: "log2LoadOverCapacity",
+    group: "physics",
+    doc: "log2 expected demand / fluid capacity (> 0: overloaded before any LoRA effect)",
+  },
+  {
+    name: "log2FluidBatchMax",
+    group: "physics",
+    doc: "log2 largest batch (maxNumSeqs, KV, token budget)",
+  },
+  {
+    name: "log2FluidStepMsAtMax",
+    group: "physics",
+    doc: "log2 step time at the largest batch, ms (ITL of a saturated server)",
+  },
+  {
+    name: "log2FluidBatchAtLoad",
+    group: "physics",
+    doc: "log2 (1 + batch at the offered load by Little's law)",
+  },
+  {
+    name: "log2FluidStepMsAtLoad",
+    group: "physics",
+    doc: "log2 step time at the offered load, ms (ITL of a server that keeps up)",
+  },
+  {
+    name: "log2ActiveOverSlotsResidence",
+    group: "physics",
+    doc: "log2 (adapters with a request within one request's residence O × step) / maxLoras",
+  },
+  {
+    name: "log2TopSlotsBatch",
+    group: "physics",
+    doc: "log2 (1 + requests the maxLoras busiest adapters keep in flight: Σ_top rate × residence)",
+  },
   // ---- hardware ----
   { name: "log2BandwidthTBs", group: "hardware", doc: "log2 GPU memory bandwidth, TB/s" },
   { name: "log2Tflops", group: "hardware", doc: "log2 GPU dense BF16 TFLOPS" },
@@ -354,6 +399,19 @@ export function extractFeatures(
   const g = s.gpu;
   const m = s.model;
   const meanTokens = meanPrompt + meanOutput;
+  const fluid = fluidEstimate(s, {
+    prompt: meanPrompt,
+    output: meanOutput,
+    rateRps: rateSum,
+    adapters: n,
+    kvTokens: memory.kvCacheTokens,
+  });
+  // one request's residence in the batch (s): its output tokens at the step time at load
+  const residenceS = (Math.max(1, meanOutput) * fluid.stepMsAtLoad) / 1000;
+  let activeResidence = 0;
+  for (let i = 0; i < n; i++) activeResidence += -Math.expm1(-t.rates[i]! * residenceS);
+  let topRate = 0;
+  for (let i = 0; i < slots; i++) topRate += sorted[i]!;
   const values = [
     log10(rateSum + RATE_EPS),
     rateMean > 0 ? rateStd / rateMean : 0,
@@ -383,6 +441,14 @@ export function extractFeatures(
     log2(Math.max(1, memory.kvCacheTokens)),
     log2(Math.max(1, memory.kvCacheTokens) / Math.max(1, meanTokens)),
     memory.loraSlotsGiB / memory.budgetGiB,
+    log2(fluid.capacityTokS),
+    log2(Math.max(tokRate, 1e-3) / fluid.capacityTokS),
+    log2(fluid.batchMax),
+    log2(fluid.stepMsAtMax),
+    log2(1 + fluid.batchAtLoad),
+    log2(fluid.stepMsAtLoad),
+    log2(Math.max(activeResidence, 1e-3) / e.maxLoras),
+    log2(1 + topRate * residenceS),
     log2(g.memoryBandwidthTBs),
     log2(g.bf16Tflops),
     log2(g.memoryGiB),

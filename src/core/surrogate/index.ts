@@ -21,7 +21,6 @@ export {
   MEASURED_DURATION_S,
   MEASURED_PENDING_CAP,
   MIN_DURATION_S,
-  probeCapacity,
   type DatasetSpec,
   type SampleInfo,
 } from "./design";

@@ -64,7 +64,6 @@ export interface SurrogateMeta {
     samples: number;
     designVersion: number;
     designSeed: number;
-    capacityTokS: number;
     epochs: number;
     seed: number;
     /** sha256 prefix of the twin's sources the data came from (Node pipeline) */

@@ -18,12 +18,11 @@ export function syntheticDataset(n: number, spec: Partial<DatasetSpec> = {}): Da
     samples: n,
     seed: 7,
     durationS: 300,
-    capacityTokS: 15_000,
     ...spec,
   };
   const rows: DatasetRow[] = [];
   for (let i = 0; i < n; i++) {
-    const { scenario, info } = designScenario(full, i, full.capacityTokS);
+    const { scenario, info } = designScenario(full, i);
     const x = new Float32Array(FEATURE_COUNT);
     const s = extractFeatures(loadScenario(scenario), x);
     const starved = info.load > 1;

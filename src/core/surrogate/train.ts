@@ -353,7 +353,6 @@ export async function trainSurrogate(
         samples: rows.length,
         designVersion: dataset.designVersion,
         designSeed: dataset.spec.seed,
-        capacityTokS: dataset.spec.capacityTokS,
         epochs,
         seed,
         ...(opts.twinFingerprint ? { twinFingerprint: opts.twinFingerprint } : {}),
