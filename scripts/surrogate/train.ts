@@ -1,0 +1,140 @@
+/**
+ * `npm run surrogate:train -- --model <id> --gpu <id> [--samples N] [--seed S] [--threads T]
+ *   [--epochs E] [--out <dir>] [--no-cache]`
+ * `npm run surrogate:all [-- --samples N ...]` (= `--all`: every shipped pair, one after the other)
+ *
+ * The whole pipeline for one model/GPU pair: generate the design's
+ * samples with the twin on worker threads (cached under bench/out/surrogate/datasets by twin
+ * fingerprint), train on the wasm backend (cpu if wasm fails), and write `model.json`,
+ * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/`. Deterministic:
+ * re-running with the same twin writes byte-identical files.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { GPU_IDS, MODEL_IDS, type GpuId, type ModelId } from "../../src/core/catalog/ids";
+import { initBackend } from "../../src/core/surrogate/backend";
+import { writeArtifacts } from "../../src/core/surrogate/node";
+import { modelDirName } from "../../src/core/surrogate/runtime";
+import { trainSurrogate } from "../../src/core/surrogate/train";
+import { loadOrGenerate, ROOT, twinFingerprint } from "./common";
+import { DEFAULT_TRAIN, SHIPPED_PAIRS } from "./config";
+
+interface Args {
+  pairs: (readonly [ModelId, GpuId])[];
+  samples: number;
+  seed: number;
+  threads?: number;
+  epochs: number;
+  out: string;
+  cache: boolean;
+}
+
+function usage(msg: string): never {
+  process.stderr.write(
+    `${msg}\nusage: npm run surrogate:train -- --model <id> --gpu <id> [--samples N] [--seed S] [--threads T] [--epochs E] [--out <dir>] [--no-cache]\n` +
+      `       npm run surrogate:all [-- --samples N ...]\n`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  let model: string | undefined;
+  let gpu: string | undefined;
+  let all = false;
+  const a: Args = {
+    pairs: [],
+    samples: DEFAULT_TRAIN.samples,
+    seed: DEFAULT_TRAIN.designSeed,
+    epochs: DEFAULT_TRAIN.epochs,
+    out: join(ROOT, "public", "models"),
+    cache: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    const v = () => argv[++i] ?? usage(`${k} needs a value`);
+    const int = (s: string, min: number) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min) usage(`${k} must be an integer >= ${min}, got ${s}`);
+      return n;
+    };
+    if (k === "--model") model = v();
+    else if (k === "--gpu") gpu = v();
+    else if (k === "--all") all = true;
+    else if (k === "--samples") a.samples = int(v(), 20);
+    else if (k === "--seed") a.seed = int(v(), 0);
+    else if (k === "--threads") a.threads = int(v(), 1);
+    else if (k === "--epochs") a.epochs = int(v(), 1);
+    else if (k === "--out") a.out = v();
+    else if (k === "--no-cache") a.cache = false;
+    else usage(`unknown argument ${k}`);
+  }
+  if (all) {
+    if (model || gpu) usage("--all takes no --model/--gpu");
+    a.pairs = [...SHIPPED_PAIRS];
+  } else {
+    if (!model || !(MODEL_IDS as readonly string[]).includes(model))
+      usage(`--model must be one of ${MODEL_IDS.join(", ")}`);
+    if (!gpu || !(GPU_IDS as readonly string[]).includes(gpu))
+      usage(`--gpu must be one of ${GPU_IDS.join(", ")}`);
+    a.pairs = [[model as ModelId, gpu as GpuId]];
+  }
+  return a;
+}
+
+const log = (line: string) => process.stdout.write(line + "\n");
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  tf.enableProdMode();
+  const choice = await initBackend({ candidates: ["wasm", "cpu"] });
+  const fingerprint = twinFingerprint();
+  log(
+    `surrogate: twin ${fingerprint}, backend ${choice.backend}, ${args.samples} samples per pair`,
+  );
+  const t0 = performance.now();
+  for (const [model, gpu] of args.pairs) {
+    const tp = performance.now();
+    log(`${model} on ${gpu}: generating (design seed ${args.seed})`);
+    const ds = await loadOrGenerate(
+      { model, gpu, samples: args.samples, seed: args.seed },
+      { threads: args.threads, log, cache: args.cache },
+    );
+    const gen = (performance.now() - tp) / 1000;
+    log(
+      `  data: ${ds.rows.length} rows, twin ${(ds.twinMs / 1000).toFixed(0)} s (${gen.toFixed(0)} s wall)`,
+    );
+    let lastLog = 0;
+    const r = await trainSurrogate(ds, {
+      ...DEFAULT_TRAIN.options,
+      epochs: args.epochs,
+      twinFingerprint: ds.twinFingerprint,
+      onProgress: (p) => {
+        if (p.elapsedMs - lastLog > 20_000 || p.epoch === p.epochs) {
+          lastLog = p.elapsedMs;
+          log(
+            `  epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)} (best ${p.bestValLoss.toFixed(4)})`,
+          );
+        }
+      },
+    });
+    const dir = join(args.out, modelDirName(model, gpu));
+    await writeArtifacts(dir, r.artifacts);
+    r.surrogate.dispose();
+    const v = r.validation;
+    log(
+      `  trained in ${(r.wallMs / 1000).toFixed(0)} s on ${r.backend} (best epoch ${r.bestEpoch}); validation (${v.rows} rows): ` +
+        `throughput SMAPE ${v.throughputSmape.toFixed(2)}%, ITL SMAPE ${v.itlMeanSmape.toFixed(2)}%, starvation F1 ${v.starvedF1.toFixed(3)}`,
+    );
+    log(
+      `  wrote ${dir} (${(r.artifacts.weights.byteLength / 1024).toFixed(0)} KiB weights) in ${((performance.now() - tp) / 1000).toFixed(0)} s`,
+    );
+  }
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `surrogate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
