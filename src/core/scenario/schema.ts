@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { GPU_IDS, MODEL_IDS } from "../catalog/ids";
+import { quote } from "./errors";
 
 /** Current scenario format version. Older versions are migrated (see `migrate.ts`); newer ones are refused. */
 export const SCENARIO_VERSION = 1;
@@ -52,19 +53,15 @@ export const LIMITS = {
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const tokens = int(1, LIMITS.tokens);
 
-const rank = z
-  .number()
-  .refine((r) => (VLLM_LORA_RANKS as readonly number[]).includes(r), {
-    error: (iss) =>
-      `must be one of vLLM's LoRA ranks ${VLLM_LORA_RANKS.join(", ")} (got ${String(iss.input)})`,
-  });
+const rank = z.number().refine((r) => (VLLM_LORA_RANKS as readonly number[]).includes(r), {
+  error: (iss) =>
+    `must be one of vLLM's LoRA ranks ${VLLM_LORA_RANKS.join(", ")} (got ${quote(iss.input, 20)})`,
+});
 
-const maxRank = z
-  .number()
-  .refine((r) => (VLLM_MAX_LORA_RANKS as readonly number[]).includes(r), {
-    error: (iss) =>
-      `must be one of vLLM's --max-lora-rank values ${VLLM_MAX_LORA_RANKS.join(", ")} (got ${String(iss.input)})`,
-  });
+const maxRank = z.number().refine((r) => (VLLM_MAX_LORA_RANKS as readonly number[]).includes(r), {
+  error: (iss) =>
+    `must be one of vLLM's --max-lora-rank values ${VLLM_MAX_LORA_RANKS.join(", ")} (got ${quote(iss.input, 20)})`,
+});
 
 /**
  * Prompt/output token-length distribution of requests.
@@ -82,9 +79,12 @@ export const LengthProfileSchema = z.discriminatedUnion("profile", [
       promptTokens: z.tuple([tokens, tokens]),
       outputTokens: z.tuple([tokens, tokens]),
     })
-    .refine((p) => p.promptTokens[0] <= p.promptTokens[1] && p.outputTokens[0] <= p.outputTokens[1], {
-      error: "uniform ranges must be [min, max] with min <= max",
-    }),
+    .refine(
+      (p) => p.promptTokens[0] <= p.promptTokens[1] && p.outputTokens[0] <= p.outputTokens[1],
+      {
+        error: "uniform ranges must be [min, max] with min <= max",
+      },
+    ),
   z
     .strictObject({
       profile: z.literal("empirical"),
@@ -125,7 +125,15 @@ export type Adapter = z.infer<typeof AdapterSchema>;
 export const TraceReplaySchema = z
   .strictObject({
     arrivalS: z.array(z.number().min(0).max(LIMITS.durationS)).max(LIMITS.traceRows),
-    adapter: z.array(z.number().int().min(0).max(LIMITS.adapters - 1)).max(LIMITS.traceRows),
+    adapter: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(LIMITS.adapters - 1),
+      )
+      .max(LIMITS.traceRows),
     promptTokens: z.array(tokens).max(LIMITS.traceRows),
     outputTokens: z.array(tokens).max(LIMITS.traceRows),
   })
@@ -163,7 +171,7 @@ export const WorkloadSchema = z
         ctx.addIssue({
           code: "custom",
           path: ["adapters", i, "id"],
-          message: `duplicate adapter id "${a.id}" (also adapters[${prev}])`,
+          message: `duplicate adapter id ${quote(a.id)} (also adapters[${prev}])`,
         });
       } else seen.set(a.id, i);
     });
@@ -217,10 +225,10 @@ export const EngineSchema = z.strictObject({
 export type EngineInput = z.infer<typeof EngineSchema>;
 
 const modelId = z.string().refine((m) => (MODEL_IDS as readonly string[]).includes(m), {
-  error: (iss) => `unknown model "${String(iss.input)}"; valid: ${MODEL_IDS.join(", ")}`,
+  error: (iss) => `unknown model ${quote(iss.input)}; valid: ${MODEL_IDS.join(", ")}`,
 });
 const gpuId = z.string().refine((g) => (GPU_IDS as readonly string[]).includes(g), {
-  error: (iss) => `unknown GPU "${String(iss.input)}"; valid: ${GPU_IDS.join(", ")}`,
+  error: (iss) => `unknown GPU ${quote(iss.input)}; valid: ${GPU_IDS.join(", ")}`,
 });
 
 /** A scenario file (the `twin` and `estimate` CLI input). */

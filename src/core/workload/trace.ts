@@ -13,7 +13,10 @@
  */
 import Papa from "papaparse";
 import { randomGamma } from "d3-random";
-import { InputError } from "../scenario/errors";
+import { InputError, quote } from "../scenario/errors";
+
+/** A numeric cell quoted in a message, cut to 40 characters. */
+const clip = (cell: string) => (cell.length <= 40 ? cell : `${cell.slice(0, 39)}…`);
 import {
   type Adapter,
   LIMITS,
@@ -197,16 +200,16 @@ export function parseTraceCsv(text: string, opts: TraceParseOptions = {}): Trace
 
   const readToken = (cell: string, column: string): number | BadRow => {
     if (!DECIMAL.test(cell))
-      return new BadRow("not a number", column, `not a number (${JSON.stringify(cell)})`);
+      return new BadRow("not a number", column, `not a number (${quote(cell)})`);
     const v = Number(cell);
-    if (v < 0) return new BadRow("negative", column, `negative (${cell})`);
+    if (v < 0) return new BadRow("negative", column, `negative (${clip(cell)})`);
     if (!Number.isInteger(v))
-      return new BadRow("not an integer", column, `not an integer (${cell})`);
+      return new BadRow("not an integer", column, `not an integer (${clip(cell)})`);
     if (v > LIMITS.tokens) {
       return new BadRow(
         "too many tokens",
         column,
-        `${cell} tokens, more than ${LIMITS.tokens.toLocaleString("en-US")}`,
+        `${clip(cell)} tokens, more than ${LIMITS.tokens.toLocaleString("en-US")}`,
       );
     }
     return v;
@@ -226,21 +229,22 @@ export function parseTraceCsv(text: string, opts: TraceParseOptions = {}): Trace
     let t: number;
     if (format === "azure") {
       const dt = parseDatetime(tCell);
-      if (!dt)
-        return new BadRow("bad timestamp", names[0], `not a datetime (${JSON.stringify(tCell)})`);
+      if (!dt) return new BadRow("bad timestamp", names[0], `not a datetime (${quote(tCell)})`);
       first ??= dt;
       t = dt.sec - first.sec + (dt.frac - first.frac);
     } else {
       if (!DECIMAL.test(tCell))
-        return new BadRow("not a number", names[0], `not a number (${JSON.stringify(tCell)})`);
+        return new BadRow("not a number", names[0], `not a number (${quote(tCell)})`);
       t = Number(tCell);
-      if (t < 0) return new BadRow("negative", names[0], `negative (${tCell})`);
+      if (!Number.isFinite(t))
+        return new BadRow("not a number", names[0], `not a finite number (${quote(tCell)})`);
+      if (t < 0) return new BadRow("negative", names[0], `negative (${clip(tCell)})`);
     }
     if (t < prevT) {
       return new BadRow(
         "timestamp goes backwards",
         names[0],
-        `${tCell} is earlier than the previous row`,
+        `${clip(tCell)} is earlier than the previous row`,
       );
     }
     prevT = t;
@@ -271,7 +275,7 @@ export function parseTraceCsv(text: string, opts: TraceParseOptions = {}): Trace
         }
         fatal = new InputError(
           "trace",
-          `line ${lineOf(start)}: unknown header ${JSON.stringify(cells.join(","))}; expected ${ACCEPTED_HEADERS}`,
+          `line ${lineOf(start)}: unknown header ${quote(cells.join(","), 80)}; expected ${ACCEPTED_HEADERS}`,
         );
         parser.abort();
         return;
@@ -290,7 +294,7 @@ export function parseTraceCsv(text: string, opts: TraceParseOptions = {}): Trace
         : readRow(cells);
       if (!bad) return;
       const ln = lineOf(start);
-      const message = `line ${ln}, column ${JSON.stringify(bad.column)}: ${bad.detail}`;
+      const message = `line ${ln}, column ${quote(bad.column)}: ${bad.detail}`;
       if (strict) {
         fatal = new InputError("trace", message);
         parser.abort();
