@@ -151,7 +151,7 @@ async function main() {
     grid(128, "dirichlet", 120, args.durationS),
     grid(512, "zipf", 250, args.durationS),
     grid(512, "dirichlet", 250, args.durationS),
-    grid(2000, "zipf", 400, args.durationS),
+    grid(2000, "zipf", 250, args.durationS),
     grid(2000, "dirichlet", 400, args.durationS),
     azure(args.durationS),
   ].filter((w) => !args.filter || w.name.includes(args.filter));

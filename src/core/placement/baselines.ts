@@ -183,7 +183,8 @@ export async function sizeByEstimator(
       c = await evaluateGroups(ev, gpu, place(g));
       memo.set(g, c);
     }
-    return c.every((x) => x.ok);
+    // a GPU holding one adapter too hot for any GPU fails at every count: it does not count
+    return c.every((x) => x.ok || x.members.length === 1);
   };
   let lo = gMin - 1;
   let g = Math.max(1, gMin);

@@ -168,10 +168,12 @@ async function dissolveLightest(
   verdicts: readonly (TwinVerdict | undefined)[],
   signal: AbortSignal | undefined,
 ): Promise<{ gpus: Placed[]; verdicts: TwinVerdict[] } | null> {
-  let vi = 0;
-  for (let i = 1; i < gpus.length; i++) {
-    if (demandOf(gpus[i]!.members) < demandOf(gpus[vi]!.members)) vi = i;
+  let vi = -1;
+  for (let i = 0; i < gpus.length; i++) {
+    if (problemOf(ctx, verdicts[i]!) !== null) continue;
+    if (vi < 0 || demandOf(gpus[i]!.members) < demandOf(gpus[vi]!.members)) vi = i;
   }
+  if (vi < 0) return null;
   const others = gpus.filter((_, i) => i !== vi);
   const otherVerdicts = verdicts.filter((_, i) => i !== vi) as TwinVerdict[];
   const room = (g: Placed, i: number) => {
@@ -278,11 +280,15 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
 
   // 1. lower bound
   report({ phase: "lower-bound", fraction: 0.02, message: "lower bound: saturated twin runs" });
+  const tlb = performance.now();
   const lb: LowerBound | null =
     opts.lowerBound === false ? null : await lowerBound(ctx, { runner, signal });
   const capacityHint = lb ? lb.bestGpuThroughputTokS / (STARVATION_RATIO + margin) : undefined;
 
+  const lowerBoundMs = performance.now() - tlb;
+
   // 2. ours
+  const tOurs = performance.now();
   const orderings = opts.orderings ?? (["hot-first", "zigzag"] as const);
   // the orders run concurrently (the estimator's batches then keep every worker busy)
   const done = orderings.map(() => 0);
@@ -326,7 +332,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     paper = await paperGreedy(ev, ctx.offers[0]!.gpu);
     paperMs = performance.now() - tp;
   }
-  const planMs = performance.now() - t0 - paperMs;
+  const planMs = performance.now() - tOurs - paperMs;
 
   // 3. verify + repair
   const tv = performance.now();
@@ -428,7 +434,11 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     //     headroom; the moved-to GPUs are verified again and the move is kept only if the twin
     //     accepts all of them
     for (let attempt = 0; attempt < 2 && gpus.length > 1; attempt++) {
-      if (gpus.some((_, i) => !verdicts[i] || problemOf(ctx, verdicts[i]!) !== null)) break;
+      // (a GPU holding one adapter too hot for any GPU cannot be fixed; it does not block this)
+      const unfixed = gpus.some(
+        (g, i) => !verdicts[i] || (problemOf(ctx, verdicts[i]!) !== null && g.members.length > 1),
+      );
+      if (unfixed) break;
       checkAborted(signal);
       const res = await dissolveLightest(
         ctx,
@@ -562,6 +572,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     demandTokS: ctx.totalDemandTokS,
     ...(lb ? { lowerBound: lb } : {}),
     planMs,
+    lowerBoundMs,
     verifyMs,
     estimator: {
       name: opts.estimator.name,

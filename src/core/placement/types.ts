@@ -169,8 +169,10 @@ export interface Plan {
   /** Σ demanded tokens/s of the workload */
   demandTokS?: number;
   lowerBound?: LowerBound;
-  /** ms spent placing (estimator calls included) */
+  /** ms spent placing our GPUs (estimator calls included; not the lower bound, baselines or verification) */
   planMs?: number;
+  /** ms spent on the lower bound's twin runs */
+  lowerBoundMs?: number;
   /** ms spent verifying our GPUs with the twin (repairs included) */
   verifyMs?: number;
   /** estimator name and number of assignments it was asked about */
