@@ -101,7 +101,8 @@ function scaleCoefficients(
   const weightMs = ((model.parameters * model.dtypeBytes) / bw) * 1e3;
   const flopRatio = nonEmbeddingParameters(model) / nonEmbeddingParameters(refModel);
   const flopPerMs = (2 * nonEmbeddingParameters(refModel)) / c.step.perTokenMs / computeRatio;
-  const headRatio = (model.hiddenSize * model.vocabSize) / (refModel.hiddenSize * refModel.vocabSize);
+  const headRatio =
+    (model.hiddenSize * model.vocabSize) / (refModel.hiddenSize * refModel.vocabSize);
   const bytesRatio = loraParamsPerRank(model) / loraParamsPerRank(refModel);
   const linkRatio = refGpu.hostLinkGBs / gpu.hostLinkGBs;
   return {
@@ -123,7 +124,10 @@ function scaleCoefficients(
         baseMs: c.load.cpuToGpu.baseMs,
         perRankMs: c.load.cpuToGpu.perRankMs * bytesRatio * linkRatio,
       },
-      diskToCpu: { baseMs: c.load.diskToCpu.baseMs, perRankMs: c.load.diskToCpu.perRankMs * bytesRatio },
+      diskToCpu: {
+        baseMs: c.load.diskToCpu.baseMs,
+        perRankMs: c.load.diskToCpu.perRankMs * bytesRatio,
+      },
     },
     scheduler: { ...c.scheduler },
   };

@@ -37,7 +37,8 @@ export type ArrivalSpec = RequestSpec;
  * Time-ordered source of requests; `next` fills `out` and returns false when exhausted;
  * `drainRemaining` (optional) counts what is left without materialising it.
  */
-export type ArrivalSource = Pick<RequestStream, "next"> & Partial<Pick<RequestStream, "drainRemaining">>;
+export type ArrivalSource = Pick<RequestStream, "next"> &
+  Partial<Pick<RequestStream, "drainRemaining">>;
 
 export interface EngineConfig {
   adapters: number;
@@ -106,21 +107,38 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   const c = cfg.coefficients;
   const duration = cfg.durationS;
   const kv = new KvCache(Math.floor(cfg.kvCacheTokens / cfg.blockSize), cfg.blockSize);
+  const bs = cfg.blockSize;
   const lora = new LoraCache(cfg.maxLoras, cfg.maxCpuLoras, cfg.adapters);
   const waiting = new WaitingQueue(cfg.adapters);
   const series = new TimeSeries(duration, cfg.timeSeriesPoints);
   const cpuToGpu = cpuToGpuMs(c, cfg.maxLoraRank);
-  const diskMs = Array.from({ length: cfg.adapters }, (_, a) => diskToCpuMs(c, cfg.adapterRanks[a]!));
+  const diskMs = Array.from({ length: cfg.adapters }, (_, a) =>
+    diskToCpuMs(c, cfg.adapterRanks[a]!),
+  );
 
-  // Fixed-capacity request lists with explicit counts (no array growth or shrinking per step).
-  const capacity = cfg.maxNumSeqs + 1;
-  const none = new Request(-1, 0, 0, 0, 0);
-  let running: Request[] = new Array<Request>(capacity).fill(none);
+  // ---- the running set, struct-of-arrays by slot (the hot loops touch only typed arrays) ----
+  const cap = cfg.maxNumSeqs + 1;
+  const sReq = new Array<Request | null>(cap).fill(null); // the request a slot holds
+  const sPrompt = new Int32Array(cap);
+  const sOut = new Int32Array(cap); // tokens generated
+  const sMaxOut = new Int32Array(cap);
+  const sComputed = new Int32Array(cap); // tokens whose KV is computed
+  const sBlocks = new Int32Array(cap); // KV blocks held
+  const sAdapter = new Int32Array(cap);
+  const sScheduled = new Int32Array(cap); // tokens scheduled this step
+  const sFirst = new Float64Array(cap); // first token time, s (-1: none)
+  const sLast = new Float64Array(cap); // latest token time, s
+  const sEnq = new Float64Array(cap); // time it entered the waiting queue, s
+  const freeSlots = new Int32Array(cap);
+  let freeN = cap;
+  for (let i = 0; i < cap; i++) freeSlots[i] = cap - 1 - i;
+  let order = new Int32Array(cap); // slots in running (admission) order
   let runN = 0;
-  let nextRunning: Request[] = new Array<Request>(capacity).fill(none);
-  let nextN: number;
-  const sched: Request[] = new Array<Request>(capacity).fill(none);
+  let nextOrder = new Int32Array(cap);
+  let nextN = 0;
+  const sched = new Int32Array(cap); // slots scheduled this step, in schedule order
   let schedN = 0;
+
   // per-adapter scratch, stamped with the step number to avoid clearing
   const adapterStamp = new Int32Array(cfg.adapters).fill(-1);
   const adapterTokens = new Int32Array(cfg.adapters);
@@ -197,20 +215,67 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     capBlocked = false;
   }
 
-  function preempt(victim: Request): void {
-    kv.release(victim);
-    victim.numComputed = 0;
-    victim.state = RequestState.Waiting;
-    victim.preemptions++;
-    out.preemptions++;
-    waiting.pushFront(victim);
+  /**
+   * Grow slot `s` by `tokens` computed tokens: true (taking any new blocks) when the free pool
+   * has them, false (changing nothing) otherwise — vLLM then preempts.
+   */
+  function allocate(s: number, tokens: number): boolean {
+    const total = sComputed[s]! + tokens;
+    const held = sBlocks[s]!;
+    if (total <= held * bs) return true;
+    const needed = Math.ceil(total / bs) - held;
+    if (needed > kv.freeBlocks) return false;
+    kv.take(needed);
+    sBlocks[s] = held + needed;
+    return true;
   }
 
-  function addBatchAdapter(a: number): void {
-    if (adapterStamp[a] !== stepNo) {
-      adapterStamp[a] = stepNo;
-      adapterTokens[a] = 0;
-      batchAdapters.push(a);
+  /** Put a waiting request into a free slot (its KV starts empty: recompute on preemption). */
+  function admit(r: Request): number {
+    const s = freeSlots[--freeN]!;
+    sReq[s] = r;
+    sPrompt[s] = r.prompt;
+    sOut[s] = r.numOutput;
+    sMaxOut[s] = r.maxOutput;
+    sComputed[s] = 0;
+    sBlocks[s] = 0;
+    sAdapter[s] = r.adapter;
+    sFirst[s] = r.firstTokenS;
+    sLast[s] = r.lastTokenS;
+    sEnq[s] = r.enqueuedS;
+    r.state = RequestState.Running;
+    return s;
+  }
+
+  function release(s: number): void {
+    kv.give(sBlocks[s]!);
+    sBlocks[s] = 0;
+    sReq[s] = null;
+    freeSlots[freeN++] = s;
+  }
+
+  /** Preempt by recompute: back to the front of the waiting queue, KV forgotten. */
+  function preempt(s: number): void {
+    const r = sReq[s]!;
+    r.numOutput = sOut[s]!;
+    r.firstTokenS = sFirst[s]!;
+    r.lastTokenS = sLast[s]!;
+    r.numComputed = 0;
+    r.state = RequestState.Waiting;
+    r.preemptions++;
+    out.preemptions++;
+    release(s);
+    waiting.pushFront(r);
+  }
+
+  function recordFinished(s: number): void {
+    out.finished++;
+    out.finishedPromptTokens += sPrompt[s]!;
+    out.finishedOutputTokens += sOut[s]!;
+    ttft.push((sFirst[s]! - sEnq[s]!) * 1000);
+    if (sOut[s]! > 1) {
+      out.itlSumMs += (sLast[s]! - sFirst[s]!) * 1000;
+      out.itlCount += sOut[s]! - 1;
     }
   }
 
@@ -221,22 +286,24 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   let kvTokens = 0;
   let prefillAttn = 0;
   let prefills = 0;
-  function tally(r: Request, n: number): void {
+  function tally(s: number, n: number): void {
     tokens += n;
-    if (r.numOutput > 0 && r.numComputed === r.prompt + r.numOutput - 1) {
+    const computed = sComputed[s]!;
+    if (sOut[s]! > 0 && computed === sPrompt[s]! + sOut[s]! - 1) {
       decodes++;
-      kvTokens += r.numComputed + 1;
+      kvTokens += computed + 1;
     } else {
-      prefillAttn += n * (r.numComputed + n / 2);
+      prefillAttn += n * (computed + n / 2);
       prefills++;
     }
-    if (adapterStamp[r.adapter] !== stepNo) {
-      adapterStamp[r.adapter] = stepNo;
-      adapterTokens[r.adapter] = n;
-      batchAdapters.push(r.adapter);
-    } else adapterTokens[r.adapter]! += n;
-    r.scheduled = n;
-    sched[schedN++] = r;
+    const a = sAdapter[s]!;
+    if (adapterStamp[a] !== stepNo) {
+      adapterStamp[a] = stepNo;
+      adapterTokens[a] = n;
+      batchAdapters.push(a);
+    } else adapterTokens[a]! += n;
+    sScheduled[s] = n;
+    sched[schedN++] = s;
     budget -= n;
   }
 
@@ -272,28 +339,29 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         allRunningScheduled = false;
         break;
       }
-      const r = running[i]!;
+      const s = order[i]!;
       if (
         cfg.enableLora &&
-        adapterStamp[r.adapter] !== stepNo &&
-        batchAdapters.length >= cfg.maxLoras
+        batchAdapters.length >= cfg.maxLoras &&
+        adapterStamp[sAdapter[s]!] !== stepNo
       ) {
         allRunningScheduled = false;
         continue; // cannot join this step's batch (only when the budget cut earlier steps short)
       }
-      const n = Math.min(r.prompt + r.numOutput - r.numComputed, budget);
+      const n = Math.min(sPrompt[s]! + sOut[s]! - sComputed[s]!, budget);
       let ok = true;
-      while (!kv.allocate(r, n)) {
-        const victim = running[--runN]!;
+      while (!allocate(s, n)) {
+        // preempt the newest running request (never one already scheduled: they come first)
+        const victim = order[--runN]!;
         preempt(victim);
         preempted = true;
-        if (victim === r) {
+        if (victim === s) {
           ok = false;
           break;
         }
       }
       if (!ok) break;
-      tally(r, n);
+      tally(s, n);
     }
 
     let skipped = 0;
@@ -316,14 +384,15 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
         }
         const r = cand!;
         const n = Math.min(r.prompt + r.numOutput - r.numComputed, budget);
-        if (!kv.allocate(r, n)) {
+        if (Math.ceil(n / bs) > kv.freeBlocks) {
           stopKey = r.key;
           break;
         }
         waiting.popHead(r.adapter);
-        r.state = RequestState.Running;
-        running[runN++] = r;
-        tally(r, n);
+        const s = admit(r);
+        allocate(s, n);
+        order[runN++] = s;
+        tally(s, n);
         stopKey = r.key;
       }
       if (cfg.enableLora && batchAdapters.length >= cfg.maxLoras) {
@@ -369,37 +438,36 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     out.waitingTimeIntegral += waiting.size * (dtMs / 1000);
     series.addTokens(tokens);
 
-    // ---- apply: advance tokens, sample, finish; rebuild the running list in order ----
-    // When every running request was scheduled, the running list is exactly `sched` (running
-    // ones first, then the admitted ones) and can be rebuilt here; otherwise filter it below.
+    // ---- apply: advance tokens, sample, finish; rebuild the running order ----
+    // When every running request was scheduled, the running order is exactly `sched` (running
+    // ones first, then the admitted ones) and is rebuilt here; otherwise filtered below.
     const rebuildHere = allRunningScheduled;
     nextN = 0;
     let sameGapTokens = 0;
     for (let i = 0; i < schedN; i++) {
-      const r = sched[i]!;
-      r.numComputed += r.scheduled;
-      r.scheduled = 0;
-      if (r.numComputed < r.prompt + r.numOutput) {
-        if (rebuildHere) nextRunning[nextN++] = r;
+      const s = sched[i]!;
+      const computed = sComputed[s]! + sScheduled[s]!;
+      sComputed[s] = computed;
+      const generated = sOut[s]!;
+      if (computed < sPrompt[s]! + generated) {
+        if (rebuildHere) nextOrder[nextN++] = s;
         continue; // partial prefill: no token yet
       }
-      r.numOutput++;
-      if (r.firstTokenS < 0) {
-        r.firstTokenS = now;
-      } else {
-        if (r.lastTokenS === start) sameGapTokens++; // its previous token ended the last step
-        else {
-          itlValues.push((now - r.lastTokenS) * 1000);
-          itlWeights.push(1);
-        }
+      sOut[s] = generated + 1;
+      if (sFirst[s]! < 0) sFirst[s] = now;
+      else if (sLast[s] === start)
+        sameGapTokens++; // its previous token ended the last step
+      else {
+        itlValues.push((now - sLast[s]!) * 1000);
+        itlWeights.push(1);
       }
-      r.lastTokenS = now;
-      if (r.numOutput >= r.maxOutput) {
-        r.state = RequestState.Finished;
-        kv.release(r);
-        if (now <= duration) recordFinished(r);
+      sLast[s] = now;
+      if (generated + 1 >= sMaxOut[s]!) {
+        sReq[s]!.state = RequestState.Finished;
+        if (now <= duration) recordFinished(s);
         else lateFinishes++; // done after the window closed: cancelled, like the measured runs
-      } else if (rebuildHere) nextRunning[nextN++] = r;
+        release(s);
+      } else if (rebuildHere) nextOrder[nextN++] = s;
     }
     if (sameGapTokens > 0) {
       itlValues.push(dtMs);
@@ -407,13 +475,13 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     }
     if (!rebuildHere) {
       for (let i = 0; i < runN; i++) {
-        const r = running[i]!;
-        if (r.state === RequestState.Running) nextRunning[nextN++] = r;
+        const s = order[i]!;
+        if (sReq[s] !== null) nextOrder[nextN++] = s;
       }
     }
-    const tmp = running;
-    running = nextRunning;
-    nextRunning = tmp;
+    const tmp = order;
+    order = nextOrder;
+    nextOrder = tmp;
     runN = nextN;
     series.advance(now, waiting.size, runN, kv.usedBlocks / kv.totalBlocks);
     cfg.onStep?.({
@@ -430,17 +498,6 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     });
   }
 
-  function recordFinished(r: Request): void {
-    out.finished++;
-    out.finishedPromptTokens += r.prompt;
-    out.finishedOutputTokens += r.numOutput;
-    ttft.push((r.firstTokenS - r.enqueuedS) * 1000);
-    if (r.numOutput > 1) {
-      out.itlSumMs += (r.lastTokenS - r.firstTokenS) * 1000;
-      out.itlCount += r.numOutput - 1;
-    }
-  }
-
   /**
    * Advance a run of decode-only steps in bulk. Preconditions: nothing waiting. Every
    * running request decodes (no partial prefill), so each step schedules the same batch
@@ -451,13 +508,13 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   function skipDecodeRun(startS: number): number {
     const n = runN;
     let minRemaining = Infinity;
-    let kvTokens = 0;
+    let kvSum = 0;
     for (let i = 0; i < n; i++) {
-      const r = running[i]!;
-      if (r.numOutput === 0 || r.numComputed !== r.numTokens - 1) return 0;
-      if (cfg.enableLora && !lora.isOnGpu(r.adapter)) return 0;
-      minRemaining = Math.min(minRemaining, r.maxOutput - r.numOutput);
-      kvTokens += r.numComputed + 1;
+      const s = order[i]!;
+      if (sOut[s]! === 0 || sComputed[s]! !== sPrompt[s]! + sOut[s]! - 1) return 0;
+      if (cfg.enableLora && !lora.isOnGpu(sAdapter[s]!)) return 0;
+      minRemaining = Math.min(minRemaining, sMaxOut[s]! - sOut[s]!);
+      kvSum += sComputed[s]! + 1;
     }
     let maxSteps = minRemaining - 1; // the finishing step is taken normally
     if (maxSteps < 2) return 0;
@@ -465,8 +522,12 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     stepNo++;
     batchAdapters.length = 0;
     for (let i = 0; i < n; i++) {
-      addBatchAdapter(running[i]!.adapter);
-      adapterTokens[running[i]!.adapter]!++;
+      const a = sAdapter[order[i]!]!;
+      if (adapterStamp[a] !== stepNo) {
+        adapterStamp[a] = stepNo;
+        adapterTokens[a] = 1;
+        batchAdapters.push(a);
+      } else adapterTokens[a]!++;
     }
     if (cfg.enableLora && batchAdapters.length > cfg.maxLoras) return 0;
     let sumCeil32 = 0;
@@ -477,7 +538,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     }
     load.tokens = n;
     load.decodes = n;
-    load.kvTokens = kvTokens;
+    load.kvTokens = kvSum;
     load.prefillAttn = 0;
     load.prefills = 0;
     load.adapters = cfg.enableLora ? batchAdapters.length : 0;
@@ -490,8 +551,8 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     const fits = (k: number) => {
       let need = 0;
       for (let i = 0; i < n; i++) {
-        const r = running[i]!;
-        need += Math.max(0, Math.ceil((r.numComputed + k) / kv.blockSize) - r.blocks);
+        const s = order[i]!;
+        need += Math.max(0, Math.ceil((sComputed[s]! + k) / bs) - sBlocks[s]!);
       }
       return need <= kv.freeBlocks;
     };
@@ -514,12 +575,16 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
     }
     if (k === 0) return 0;
     for (let i = 0; i < n; i++) {
-      const r = running[i]!;
-      r.numComputed += k;
-      r.numOutput += k;
-      r.lastTokenS = t;
-      // exactly the blocks the run needed (checked by `fits`); no pre-allocation in bulk
-      kv.take(r, Math.max(0, Math.ceil(r.numComputed / kv.blockSize) - r.blocks));
+      const s = order[i]!;
+      sComputed[s] = sComputed[s]! + k;
+      sOut[s] = sOut[s]! + k;
+      sLast[s] = t;
+      // exactly the blocks the run needed (checked by `fits`)
+      const needed = Math.ceil(sComputed[s]! / bs) - sBlocks[s]!;
+      if (needed > 0) {
+        kv.take(needed);
+        sBlocks[s] = sBlocks[s]! + needed;
+      }
     }
     out.steps += k;
     out.runningTimeIntegral += n * (totalMs / 1000);

@@ -156,11 +156,17 @@ function splitK(m: number): number {
 }
 
 /** CTAs the LoRA kernels launch in one step of `m` scheduled tokens (all slots). */
-export function launchedLoraCtas(shape: LoraShape, m: number, maxLoras: number, maxRank: number): number {
+export function launchedLoraCtas(
+  shape: LoraShape,
+  m: number,
+  maxLoras: number,
+  maxRank: number,
+): number {
   const mp = paddedTokens(m);
   const rBlocks = Math.ceil(maxRank / 16);
   const perSlot =
-    splitK(mp) * Math.ceil(mp / 32) * rBlocks * shape.slices + Math.ceil(mp / 64) * shape.expandNBlocks;
+    splitK(mp) * Math.ceil(mp / 32) * rBlocks * shape.slices +
+    Math.ceil(mp / 64) * shape.expandNBlocks;
   return perSlot * (maxLoras + 1) * shape.layers;
 }
 
@@ -227,7 +233,9 @@ export function stepMs(
     t +=
       c.lora.fixedMs +
       1e-6 * c.lora.idleCtaNs * launchedLoraCtas(shape, s.tokens, maxLoras, maxRank) +
-      1e-6 * c.lora.activeCtaNs * activeLoraCtas(shape, s.tokens, maxRank, s.sumCeil32, s.sumCeil64);
+      1e-6 *
+        c.lora.activeCtaNs *
+        activeLoraCtas(shape, s.tokens, maxRank, s.sumCeil32, s.sumCeil64);
   }
   return t;
 }

@@ -49,7 +49,8 @@ export class LoraCache {
   applyBatch(adapters: number[], diskOut: number[]): number {
     diskOut.length = 0;
     let same = adapters.length === this.appliedSize;
-    for (let i = 0; same && i < adapters.length; i++) same = this.appliedIn[adapters[i]!] === this.applied;
+    for (let i = 0; same && i < adapters.length; i++)
+      same = this.appliedIn[adapters[i]!] === this.applied;
     this.applied++;
     for (let i = 0; i < adapters.length; i++) this.appliedIn[adapters[i]!] = this.applied;
     this.appliedSize = adapters.length;

@@ -140,7 +140,11 @@ export function simulate(s: ResolvedScenario, opts: SimulateOptions = {}): TwinR
     steps: o.steps,
     meanRunning: o.runningTimeIntegral / duration,
     meanWaiting: o.waitingTimeIntegral / duration,
-    unfinished: { running: o.unfinishedRunning, waiting: o.unfinishedWaiting, heldBack: o.heldBack },
+    unfinished: {
+      running: o.unfinishedRunning,
+      waiting: o.unfinishedWaiting,
+      heldBack: o.heldBack,
+    },
     extrapolated: cal.extrapolated,
     simulatedS: duration,
     wallMs: performance.now() - t0,
