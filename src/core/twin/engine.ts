@@ -135,7 +135,7 @@ export function runEngine(cfg: EngineConfig, source: ArrivalSource): EngineOutpu
   let order = new Int32Array(cap); // slots in running (admission) order
   let runN = 0;
   let nextOrder = new Int32Array(cap);
-  let nextN = 0;
+  let nextN: number;
   const sched = new Int32Array(cap); // slots scheduled this step, in schedule order
   let schedN = 0;
 
