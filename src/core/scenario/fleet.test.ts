@@ -394,6 +394,40 @@ describe("parseFleetScenario", () => {
       "placement.gpus[1].gpu",
       /more "h100-64gb" GPUs than its maxCount \(1\)/,
     ],
+    [
+      "placement engine rank below an adapter's",
+      (s) =>
+        (s.placement = {
+          gpus: [{ gpu: "h100-64gb", adapters: ["adapter-002"], engine: { maxLoraRank: 16 } }],
+        }),
+      "placement.gpus[0].engine.maxLoraRank",
+      /16 is below the rank 32 of adapter "adapter-002"/,
+    ],
+    [
+      "placement engine cpu loras below max loras",
+      (s) =>
+        (s.placement = {
+          gpus: [{ gpu: "h100-64gb", adapters: [], engine: { maxLoras: 8, maxCpuLoras: 4 } }],
+        }),
+      "placement.gpus[0].engine.maxCpuLoras",
+      /must be at least maxLoras \(8\); got 4/,
+    ],
+    [
+      "placement engine unknown flag",
+      (s) =>
+        (s.placement = {
+          gpus: [{ gpu: "h100-64gb", adapters: [], engine: { enableLora: true } }],
+        }),
+      "placement.gpus[0].engine",
+      /unknown field "enableLora"/,
+    ],
+    [
+      "placement engine max-loras out of range",
+      (s) =>
+        (s.placement = { gpus: [{ gpu: "h100-64gb", adapters: [], engine: { maxLoras: 0 } }] }),
+      "placement.gpus[0].engine.maxLoras",
+      /must be an integer in \[1, /,
+    ],
   ];
   it.each(cases)(
     "rejects %s with a one-line error naming the field",

@@ -157,9 +157,17 @@ export const TraceSummarySchema = z.strictObject({
 export type TraceSummary = z.infer<typeof TraceSummarySchema>;
 
 /**
- * A placement the user edited by hand (dragged adapters between GPUs): the GPUs and the ids of
- * the adapters on each. Adapters not listed are left for the planner to place; a GPU may be
- * empty (just added).
+ * The vLLM flags of one GPU of a placement (what the planner chose for it, or the user kept
+ * after a drag), so that a link reproduces each GPU's `vllm serve` command. Omitted flags are
+ * chosen as for a new GPU (the scenario's fixed flags, else the planner's defaults).
+ */
+export const PlacementEngineSchema = EngineSchema.omit({ enableLora: true });
+export type PlacementEngine = z.infer<typeof PlacementEngineSchema>;
+
+/**
+ * A placement the user edited by hand (dragged adapters between GPUs) or the planner made: the
+ * GPUs, the ids of the adapters on each and, optionally, each GPU's engine flags. Adapters not
+ * listed are left for the planner to place; a GPU may be empty (just added).
  */
 export const PlacementOverrideSchema = z.strictObject({
   gpus: z
@@ -167,6 +175,7 @@ export const PlacementOverrideSchema = z.strictObject({
       z.strictObject({
         gpu: GpuIdSchema,
         adapters: z.array(adapterId).max(LIMITS.adapters),
+        engine: PlacementEngineSchema.optional(),
       }),
     )
     .min(1)
@@ -298,6 +307,50 @@ export const FleetScenarioSchema = z
             );
           } else placedOn.set(id, gi);
         });
+        // the same start-up rules as the scenario's engine flags, per GPU
+        const ge = g.engine;
+        if (ge) {
+          const at = (f: string) => ["placement", "gpus", gi, "engine", f];
+          if (ge.maxLoraRank !== undefined) {
+            const ai = g.adapters.findIndex((id) => {
+              const k = idAt.get(id);
+              return k !== undefined && adapters[k]!.rank > ge.maxLoraRank!;
+            });
+            if (ai >= 0) {
+              const a = adapters[idAt.get(g.adapters[ai]!)!]!;
+              issue(
+                at("maxLoraRank"),
+                `${ge.maxLoraRank} is below the rank ${a.rank} of adapter ${show(a.id)} on this GPU (vLLM refuses to load it)`,
+              );
+            }
+          }
+          if (
+            ge.maxLoras !== undefined &&
+            ge.maxCpuLoras !== undefined &&
+            ge.maxCpuLoras < ge.maxLoras
+          ) {
+            issue(
+              at("maxCpuLoras"),
+              `must be at least maxLoras (${ge.maxLoras}); got ${ge.maxCpuLoras}`,
+            );
+          }
+          if (
+            ge.maxNumSeqs !== undefined &&
+            ge.maxNumBatchedTokens !== undefined &&
+            ge.maxNumBatchedTokens < ge.maxNumSeqs
+          ) {
+            issue(
+              at("maxNumBatchedTokens"),
+              `must be at least maxNumSeqs (${ge.maxNumSeqs}); got ${ge.maxNumBatchedTokens}`,
+            );
+          }
+          if (ge.maxModelLen !== undefined && ge.maxModelLen > maxLen) {
+            issue(
+              at("maxModelLen"),
+              `must be at most ${fmt(maxLen)} for ${s.model}; got ${fmt(ge.maxModelLen)}`,
+            );
+          }
+        }
       });
     }
   });
@@ -386,12 +439,21 @@ const FIELD_RULES: Record<string, string> = {
   "trace.popularity.kind": 'must be "zipf" or "dirichlet"',
   "trace.popularity.alpha": "must be a number in [0, 10] (zipf) or [0.001, 1000] (dirichlet)",
   "trace.seed": `must be an integer in [0, ${fmt(2 ** 32 - 1)}]`,
-  placement: "must be a placement {gpus: [{gpu, adapters}]}",
+  placement: "must be a placement {gpus: [{gpu, adapters, engine?}]}",
   "placement.gpus": `must list 1 to ${fmt(FLEET_LIMITS.placementGpus)} GPUs`,
-  "placement.gpus[]": "must be a GPU {gpu, adapters}",
+  "placement.gpus[]": "must be a GPU {gpu, adapters, engine?}",
   "placement.gpus[].gpu": `must be one of ${GPU_IDS.join(", ")}`,
   "placement.gpus[].adapters": `must be a list of at most ${fmt(LIMITS.adapters)} adapter ids`,
   "placement.gpus[].adapters[]": `must be an adapter id of 1 to ${LIMITS.idLength} characters`,
+  "placement.gpus[].engine": "must be an object of this GPU's vLLM flags",
+  "placement.gpus[].engine.maxLoras": `must be an integer in [1, ${fmt(LIMITS.maxLoras)}]`,
+  "placement.gpus[].engine.maxCpuLoras": `must be an integer in [1, ${fmt(LIMITS.maxCpuLoras)}]`,
+  "placement.gpus[].engine.maxLoraRank":
+    "must be one of vLLM's --max-lora-rank values 8, 16, 32, 64, 128, 256, 320, 512",
+  "placement.gpus[].engine.maxNumSeqs": `must be an integer in [1, ${fmt(LIMITS.maxNumSeqs)}]`,
+  "placement.gpus[].engine.maxNumBatchedTokens": `must be an integer in [1, ${fmt(LIMITS.maxNumBatchedTokens)}] tokens`,
+  "placement.gpus[].engine.gpuMemoryUtilization": "must be a number in (0, 1]",
+  "placement.gpus[].engine.maxModelLen": `must be an integer in [16, ${fmt(LIMITS.tokens)}] tokens`,
 };
 
 /** Rules of a length profile's fields (under `workload.lengths` or `workload.adapters[].lengths`). */

@@ -160,8 +160,48 @@ describe("encodeScenarioToHash / decodeScenarioFromHash", () => {
     const r = decodeScenarioFromHash(encodeScenarioToHash(s));
     expect(r.ok && r.notes).toEqual([
       'This scenario was built from the trace "trace <1>.csv" (10 rows); the link carries its fitted per-adapter rates and length profile, not the raw requests. Import the file again to replay them.',
-      "The link includes a hand-edited placement on 2 GPU(s).",
+      "The link includes the placement of the adapters on 2 GPU(s).",
     ]);
+  });
+
+  it("round-trips each GPU's engine flags in the placement, and reads placements without them", () => {
+    const d = defaultFleetScenario();
+    const engine = {
+      maxLoras: 96,
+      maxCpuLoras: 157,
+      maxLoraRank: 32 as const,
+      maxNumSeqs: 2048,
+      maxNumBatchedTokens: 2048,
+      gpuMemoryUtilization: 0.9,
+      maxModelLen: 131072,
+    };
+    const s = parseFleetScenario({
+      ...d,
+      placement: {
+        gpus: [
+          { gpu: "a100-80gb", adapters: ["adapter-000", "adapter-002"], engine },
+          { gpu: "h100-64gb", adapters: ["adapter-001"], engine: { maxLoras: 1 } },
+          { gpu: "h100-64gb", adapters: [] },
+        ],
+      },
+    });
+    const hash = roundTrip(s);
+    const r = decodeScenarioFromHash(hash);
+    expect(r.ok && r.scenario.placement?.gpus.map((g) => g.engine)).toEqual([
+      engine,
+      { maxLoras: 1 },
+      undefined,
+    ]);
+    // a damaged engine entry is refused with the field named
+    const wire = JSON.parse(
+      LZString.decompressFromEncodedURIComponent(hash.slice(hash.indexOf(".") + 1))!,
+    ) as { placement: { gpus: unknown[][] } };
+    wire.placement.gpus[0]![2] = "fast";
+    const bad = `#v1.${LZString.compressToEncodedURIComponent(JSON.stringify(wire))}`;
+    expect(decodeError(bad).field).toBe("placement.gpus[0].engine");
+    wire.placement.gpus[0]![2] = { ...engine, maxLoraRank: 8 };
+    const low = `#v1.${LZString.compressToEncodedURIComponent(JSON.stringify(wire))}`;
+    expect(decodeError(low).message).toMatch(/below the rank 32 of adapter "adapter-002"/);
   });
 
   it("keeps 2,000 generated adapters in under 1 KB and 20,000 in under 2 KB", () => {

@@ -9,7 +9,8 @@
  *   `q` rates as a dictionary `d` plus fixed-width base-64 indices `x` (rates: the first `k`
  *   dictionary entries are numerators over `D` = `workload.durationS`, exact to the bit — what
  *   a trace's fitted rates are), `L` sparse per-adapter length profiles `[index, profile]`;
- * - `placement.gpus[].adapters` → indices into the adapters (`[gpu, "x"]`), or the raw ids;
+ * - `placement.gpus[]` → `[gpu, "x"]` or `[gpu, "x", engine]`: the adapters as indices into the
+ *   adapters (or the raw ids), and the GPU's engine flags when the placement carries them;
  * - an empirical length profile whose prompt lengths never decrease (sorted) →
  *   `promptDeltas` instead of `promptTokens`.
  *
@@ -251,13 +252,15 @@ function toWire(s: FleetScenario): Json {
         if (
           !isRecord(g) ||
           !Array.isArray(g.adapters) ||
-          Object.keys(g).some((k) => k !== "gpu" && k !== "adapters")
+          Object.keys(g).some((k) => k !== "gpu" && k !== "adapters" && k !== "engine") ||
+          ("engine" in g && !isRecord(g.engine))
         )
           return g;
         const idx = g.adapters.map((id) => at.get(id));
-        return idx.every((i) => i !== undefined)
-          ? [g.gpu, encodeIndices(idx as number[], width)]
-          : [g.gpu, g.adapters];
+        const list = idx.every((i) => i !== undefined)
+          ? encodeIndices(idx as number[], width)
+          : g.adapters;
+        return isRecord(g.engine) ? [g.gpu, list, g.engine] : [g.gpu, list];
       }),
     };
   }
@@ -424,15 +427,18 @@ function fromWireV1(wire: unknown): unknown {
       gpus: pl.gpus.map((g: unknown, gi) => {
         if (!Array.isArray(g)) return g;
         const field = `placement.gpus[${gi}]`;
-        if (g.length !== 2) throw damaged(field, "bad GPU entry");
-        const [gpu, list] = g as [unknown, unknown];
-        if (Array.isArray(list)) return { gpu, adapters: list };
+        if (g.length !== 2 && g.length !== 3) throw damaged(field, "bad GPU entry");
+        const [gpu, list, engine] = g as [unknown, unknown, unknown];
+        if (g.length === 3 && !isRecord(engine))
+          throw damaged(`${field}.engine`, "bad engine flags");
+        const withEngine = (e: Json) => (g.length === 3 ? { ...e, engine } : e);
+        if (Array.isArray(list)) return withEngine({ gpu, adapters: list });
         if (typeof list !== "string") throw damaged(`${field}.adapters`, "bad adapter list");
         const known = ids ?? [];
         const width = indexWidth(known.length);
         if (list.length % width !== 0) throw damaged(`${field}.adapters`, "bad adapter list");
         const idx = decodeIndices(list, list.length / width, known.length, `${field}.adapters`);
-        return { gpu, adapters: idx.map((i) => known[i]) };
+        return withEngine({ gpu, adapters: idx.map((i) => known[i]) });
       }),
     };
   }
@@ -658,8 +664,9 @@ function decodeOrThrow(hash: unknown): { scenario: FleetScenario; notes: string[
     );
   }
   if (scenario.placement) {
+    const flags = scenario.placement.gpus.some((g) => g.engine !== undefined);
     notes.push(
-      `The link includes a hand-edited placement on ${fmt(scenario.placement.gpus.length)} GPU(s).`,
+      `The link includes the placement of the adapters on ${fmt(scenario.placement.gpus.length)} GPU(s)${flags ? ", with each GPU's engine flags" : ""}.`,
     );
   }
   return { scenario, notes };
