@@ -13,12 +13,16 @@
  * 3. run the twin on it for `windowS` (default 150 s) at every power-of-two `--max-loras`
  *    from 1/16 of the memory limit up to that limit, then at the finer grid around the best
  *    (slot rank: the smallest vLLM rank that holds its largest adapter; later rounds search
- *    around the previous best), and take the best throughput; a saturated run's throughput counts finished requests plus the
- *    requests still running at the end of the window (they are being served);
+ *    around the previous best), and take the best throughput; a saturated run's throughput
+ *    counts finished requests plus the requests still running at the end of the window (they
+ *    are being served);
  * 4. G' = ⌈demand / best⌉; repeat from 2 with G' until it no longer changes (≤ 4 rounds).
- * The bound is the smallest G' over the GPU types. It assumes every GPU holds the workload's
- * average mix (N/G adapters, the mix of ranks and rates); a plan whose GPUs specialise (a few
- * hot adapters alone) can beat the mix's throughput, so it is a yardstick, not a proof.
+ * The bound is the smallest G' over the GPU types. The cost bound serves the demand with the
+ * cheapest tokens first (each type's best throughput and price, up to its `maxCount`), in
+ * fractional GPUs.
+ * It assumes every GPU holds the workload's average mix (N/G adapters, the mix of ranks and
+ * rates); a plan whose GPUs specialise (a few hot adapters alone) can beat the mix's
+ * throughput, so it is a yardstick, not a proof.
  */
 import { LIMITS } from "../scenario/schema";
 import {
@@ -188,19 +192,43 @@ export async function lowerBound(
 ): Promise<LowerBound | null> {
   const runner = opts.runner ?? inThreadRunner;
   const windowS = opts.windowS ?? 150;
-  let best: TypeBound | null = null;
-  for (const offer of ctx.offers) {
-    const b = await boundForType(ctx, offer, runner, windowS, opts.signal);
-    if (!b) continue;
-    if (!best || b.gpus < best.gpus || (b.gpus === best.gpus && b.best > best.best)) best = b;
+  // the types are independent: bound them concurrently
+  const bounds = (
+    await Promise.all(
+      ctx.offers.map((offer) => boundForType(ctx, offer, runner, windowS, opts.signal)),
+    )
+  ).filter((b): b is TypeBound => b !== null);
+  if (bounds.length === 0) return null;
+  let best = bounds[0]!;
+  for (const b of bounds.slice(1)) {
+    if (b.gpus < best.gpus || (b.gpus === best.gpus && b.best > best.best)) best = b;
   }
-  if (!best) return null;
+  const byType = bounds.map((b) => ({
+    gpu: b.offer.gpu,
+    gpus: b.gpus,
+    bestGpuThroughputTokS: b.best,
+    costPerHour: b.gpus * b.offer.costPerHour,
+  }));
+  // cost: the demand served by the cheapest tokens first (fractional GPUs), within maxCount
+  let left = ctx.totalDemandTokS;
+  let cost = 0;
+  for (const b of [...bounds].sort(
+    (x, y) => x.offer.costPerHour / x.best - y.offer.costPerHour / y.best,
+  )) {
+    if (left <= 0) break;
+    const take = Math.min(left, b.offer.maxCount * b.best);
+    cost += (take / b.best) * b.offer.costPerHour;
+    left -= take;
+  }
+  const costPerHour = left > 1e-9 ? Infinity : cost;
   return {
     gpus: best.gpus,
     strictGpus: Math.max(
       best.gpus > 0 ? 1 : 0,
       Math.ceil((STARVATION_RATIO * ctx.totalDemandTokS) / Math.max(1e-9, best.best)),
     ),
+    ...(Number.isFinite(costPerHour) ? { costPerHour } : {}),
+    byType,
     demandTokS: ctx.totalDemandTokS,
     bestGpuThroughputTokS: best.best,
     gpu: best.offer.gpu,
@@ -209,6 +237,7 @@ export async function lowerBound(
     method:
       `twin (${windowS} s, saturated) on a representative GPU: every ${best.stride}-th adapter by demand ` +
       `(${best.adapters} adapters, the workload's rank and length mix), rates scaled to 1.5× capacity, ` +
-      `best --max-loras within memory; bound = ceil(demand / best throughput), strict = ceil(0.9 × demand / best throughput)`,
+      `best --max-loras within memory; bound = ceil(demand / best throughput), strict = ceil(0.9 × demand / best throughput); ` +
+      `cost bound = demand served by the cheapest tokens first within maxCount, fractional GPUs`,
   };
 }

@@ -56,14 +56,19 @@ export async function greedyFill(
     capacityHint?: number;
     /** most demand any one GPU may take (repair: what verification showed a GPU serves) */
     maxDemand?: number;
+    /** GPU types to use (default: every offered type) */
+    offers?: readonly Offer[];
+    /** use the types in this order (the next only when the previous reached maxCount) */
+    inOrder?: boolean;
   } = {},
 ): Promise<Placed[]> {
   const ctx = ev.ctx;
+  const offers = opts.offers ?? ctx.offers;
   let pool = [...pool0];
   const used = opts.used ?? new Map<GpuId, number>();
   const placed: Placed[] = [];
   const hints = new Map<GpuId, { demand?: number; maxLoras?: number }>();
-  for (const o of ctx.offers) hints.set(o.gpu, { demand: opts.capacityHint, maxLoras: 32 });
+  for (const o of offers) hints.set(o.gpu, { demand: opts.capacityHint, maxLoras: 32 });
   let done = 0;
   while (pool.length > 0) {
     checkAborted(ev.signal);
@@ -74,8 +79,9 @@ export async function greedyFill(
       demand: number;
       failDemand: number;
     }> = [];
-    for (const offer of ctx.offers) {
+    for (const offer of offers) {
       if ((used.get(offer.gpu) ?? 0) >= offer.maxCount) continue;
+      if (opts.inOrder && options.length > 0) break;
       const h = hints.get(offer.gpu)!;
       const demandHint =
         h.demand !== undefined && opts.capacityHint !== undefined
@@ -96,11 +102,11 @@ export async function greedyFill(
       });
     }
     if (options.length === 0) {
-      const noFit = ctx.offers.every((o) => (used.get(o.gpu) ?? 0) < o.maxCount);
+      const noFit = offers.every((o) => (used.get(o.gpu) ?? 0) < o.maxCount);
       throw new InputError(
         "gpuTypes",
         noFit
-          ? `${ctx.model.id} does not fit on any offered GPU type (${ctx.offers.map((o) => o.gpu).join(", ")}) with these engine flags`
+          ? `${ctx.model.id} does not fit on any offered GPU type (${offers.map((o) => o.gpu).join(", ")}) with these engine flags`
           : `the offered GPUs (maxCount) are not enough: ${pool.length} adapter(s) left unplaced after ${placed.length} GPU(s); raise maxCount or offer another GPU type`,
       );
     }

@@ -31,6 +31,7 @@ import {
   STARVATION_RATIO,
   type AdapterInfo,
   type FleetContext,
+  type Offer,
 } from "./context";
 import { lowerBound, representativeSlice, saturatedThroughput } from "./lowerBound";
 import {
@@ -290,29 +291,67 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
   // 2. ours
   const tOurs = performance.now();
   const orderings = opts.orderings ?? (["hot-first", "zigzag"] as const);
-  // the orders run concurrently (the estimator's batches then keep every worker busy)
-  const done = orderings.map(() => 0);
-  const candidates = await Promise.all(
-    orderings.map(async (ordering, oi) => {
-      const placed = await greedyFill(ev, orderAdapters(ctx.adapters, ordering), {
-        capacityHint,
-        onProgress: (n, gpuCount) => {
-          done[oi] = n;
-          const total = done.reduce((a, b) => a + b, 0);
-          report({
-            phase: "ours",
-            fraction: 0.05 + 0.35 * (total / (ctx.adapters.length * orderings.length)),
-            message: `placing (${ordering}): ${n}/${ctx.adapters.length} adapters on ${gpuCount} GPUs`,
-            gpus: gpuCount,
-          });
-        },
+  // Variants: every adapter order over every offered type; for min-cost with several types
+  // also each type alone (hottest-first order), since choosing the type GPU by GPU is
+  // myopic. They run concurrently (the estimator's batches then keep every worker busy).
+  const variants: Array<{ name: string; ordering: Ordering; offers?: Offer[]; inOrder?: boolean }> =
+    orderings.map((ordering) => ({ name: ordering, ordering }));
+  if (ctx.objective.kind === "min-cost" && ctx.offers.length > 1) {
+    for (const o of ctx.offers) {
+      variants.push({ name: `hot-first, ${o.gpu} only`, ordering: "hot-first", offers: [o] });
+    }
+    // and the types in order of $ per token (the lower bound's throughputs), each used up to
+    // its maxCount before the next
+    const perToken = new Map(
+      (lb?.byType ?? []).map((b) => [
+        b.gpu,
+        ctx.offers.find((o) => o.gpu === b.gpu)!.costPerHour / b.bestGpuThroughputTokS,
+      ]),
+    );
+    if (perToken.size === ctx.offers.length) {
+      const sorted = [...ctx.offers].sort((a, b) => perToken.get(a.gpu)! - perToken.get(b.gpu)!);
+      variants.push({
+        name: "hot-first, cheapest tokens first",
+        ordering: "hot-first",
+        offers: sorted,
+        inOrder: true,
       });
-      return consolidate(ev, placed);
+    }
+  }
+  const done = variants.map(() => 0);
+  const settled = await Promise.all(
+    variants.map(async (v, vi): Promise<Placed[] | null> => {
+      try {
+        const placed = await greedyFill(ev, orderAdapters(ctx.adapters, v.ordering), {
+          capacityHint,
+          ...(v.offers ? { offers: v.offers, inOrder: v.inOrder } : {}),
+          onProgress: (n, gpuCount) => {
+            done[vi] = n;
+            const total = done.reduce((a, b) => a + b, 0);
+            report({
+              phase: "ours",
+              fraction: 0.05 + 0.35 * (total / (ctx.adapters.length * variants.length)),
+              message: `placing (${v.name}): ${n}/${ctx.adapters.length} adapters on ${gpuCount} GPUs`,
+              gpus: gpuCount,
+            });
+          },
+        });
+        return await consolidate(ev, placed);
+      } catch (err) {
+        // a one-type variant may run out of that type (maxCount): it just does not compete
+        if (v.offers && err instanceof InputError) return null;
+        throw err;
+      }
     }),
   );
-  let ours: Placed[] = candidates[0]!;
-  for (const c of candidates.slice(1)) if (lexLess(planScore(ev, c), planScore(ev, ours))) ours = c;
-  const orderingGpus = Object.fromEntries(orderings.map((o, i) => [o, candidates[i]!.length]));
+  let ours: Placed[] | null = null;
+  for (const c of settled) {
+    if (c && (!ours || lexLess(planScore(ev, c), planScore(ev, ours)))) ours = c;
+  }
+  if (!ours) throw new Error("no placement variant succeeded");
+  const orderingGpus = Object.fromEntries(
+    variants.flatMap((v, i) => (settled[i] ? [[v.name, settled[i]!.length]] : [])),
+  );
   const gpus: Placed[] = ours;
   for (const g of gpus) {
     if (!g.ok && g.members.length === 1) {
@@ -338,6 +377,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
   const tv = performance.now();
   let verdicts: (TwinVerdict | undefined)[] = gpus.map(() => undefined);
   const repairs = { rounds: 0, movedAdapters: 0, addedGpus: 0, removedGpus: 0 };
+  let firstVerifyMs = 0;
   if (!opts.skipVerify) {
     report({
       phase: "verify",
@@ -351,6 +391,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
         message: `verified ${d}/${gpus.length} GPUs`,
       }),
     );
+    firstVerifyMs = performance.now() - tv;
     const maxRounds = opts.maxRepairRounds ?? 5;
     for (let round = 0; round < maxRounds; round++) {
       const bad = gpus.map((_, i) => i).filter((i) => problemOf(ctx, verdicts[i]!) !== null);
@@ -574,6 +615,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     planMs,
     lowerBoundMs,
     verifyMs,
+    firstVerifyMs,
     estimator: {
       name: opts.estimator.name,
       calls: ev.stats.calls,

@@ -143,6 +143,10 @@ export interface LowerBound {
   gpus: number;
   /** ⌈0.9 × Σ demand ÷ best per-GPU throughput⌉: what the starvation rule strictly requires */
   strictGpus: number;
+  /** $/h of serving the demand with the cheapest tokens first (best throughput and price of each type, within maxCount; fractional GPUs) */
+  costPerHour?: number;
+  /** the bound of each offered GPU type on its own */
+  byType?: Array<{ gpu: GpuId; gpus: number; bestGpuThroughputTokS: number; costPerHour: number }>;
   /** Σ demanded tokens/s of the workload */
   demandTokS: number;
   /** the best per-GPU throughput the twin found for this workload's mix, tokens/s */
@@ -173,8 +177,10 @@ export interface Plan {
   planMs?: number;
   /** ms spent on the lower bound's twin runs */
   lowerBoundMs?: number;
-  /** ms spent verifying our GPUs with the twin (repairs included) */
+  /** ms spent verifying our GPUs with the twin (repairs and verified consolidation included) */
   verifyMs?: number;
+  /** ms of the first full verification pass over every GPU */
+  firstVerifyMs?: number;
   /** estimator name and number of assignments it was asked about */
   estimator?: { name: string; calls: number; assignments: number };
   /** after verification: repair rounds, adapters moved and GPUs added to fix problems, GPUs removed by verified consolidation */
