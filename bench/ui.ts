@@ -46,7 +46,8 @@ function bundleSizes(): void {
   const html = readFileSync(join(dist, "index.html"), "utf8");
   const initial = new Set<string>();
   for (const m of html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)) initial.add(m[1]!);
-  for (const m of html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"/g)) initial.add(m[1]!);
+  for (const m of html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"/g))
+    initial.add(m[1]!);
   const file = (u: string) => join(dist, u.replace(/^\.\//, "").replace(/^\//, ""));
   let initialGz = 0;
   for (const u of initial) initialGz += gz(file(u));
@@ -66,10 +67,14 @@ function bundleSizes(): void {
 }
 
 async function startServer(): Promise<ChildProcess> {
-  const p = spawn(join(root, "node_modules", ".bin", "vite"), ["preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"], {
-    cwd: root,
-    stdio: "ignore",
-  });
+  const p = spawn(
+    join(root, "node_modules", ".bin", "vite"),
+    ["preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"],
+    {
+      cwd: root,
+      stdio: "ignore",
+    },
+  );
   for (let i = 0; i < 100; i++) {
     try {
       const r = await fetch(BASE);
@@ -92,14 +97,23 @@ const LONGTASK_INIT = () => {
 };
 
 async function longTasksSince(page: Page, t0: number): Promise<{ count: number; max: number }> {
-  const lt = await page.evaluate((t) => (window as unknown as { __lt: { start: number; dur: number }[] }).__lt.filter((x) => x.start >= t), t0);
+  const lt = await page.evaluate(
+    (t) =>
+      (window as unknown as { __lt: { start: number; dur: number }[] }).__lt.filter(
+        (x) => x.start >= t,
+      ),
+    t0,
+  );
   return { count: lt.length, max: lt.reduce((m, x) => Math.max(m, x.dur), 0) };
 }
 
 const now = (page: Page) => page.evaluate(() => performance.now());
 
 async function waitReady(page: Page, timeout = 180_000): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.ready === "true", null, { timeout, polling: 50 });
+  await page.waitForFunction(() => document.body.dataset.ready === "true", null, {
+    timeout,
+    polling: 50,
+  });
 }
 
 function median(xs: number[]): number {
@@ -109,7 +123,11 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   if (!args.includes("--no-build")) {
-    const b = spawnSync(join(root, "node_modules", ".bin", "vite"), ["build", "--logLevel", "error"], { cwd: root, stdio: "inherit" });
+    const b = spawnSync(
+      join(root, "node_modules", ".bin", "vite"),
+      ["build", "--logLevel", "error"],
+      { cwd: root, stdio: "inherit" },
+    );
     if (b.status !== 0) throw new Error("vite build failed");
   }
   statSync(join(dist, "index.html"));
@@ -133,8 +151,18 @@ async function main(): Promise<void> {
       await ctx.close();
     }
     const f = median(first);
-    add(`first plan of the default on screen (median of ${RUNS})`, `${(f / 1000).toFixed(2)} s`, "≤ 3 s", f <= 3000);
-    add(`default plan verified by the twin ("ready", median)`, `${(median(ready) / 1000).toFixed(2)} s`, "", null);
+    add(
+      `first plan of the default on screen (median of ${RUNS})`,
+      `${(f / 1000).toFixed(2)} s`,
+      "≤ 3 s",
+      f <= 3000,
+    );
+    add(
+      `default plan verified by the twin ("ready", median)`,
+      `${(median(ready) / 1000).toFixed(2)} s`,
+      "",
+      null,
+    );
 
     // ---- long tasks while planning 2,000 adapters
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -194,11 +222,21 @@ async function main(): Promise<void> {
     }
     const t4 = await now(page);
     const dragLt = await longTasksSince(page, t3);
-    add(`long tasks during ${drags} chip drags (${((t4 - t3) / 1000).toFixed(1)} s)`, `${dragLt.count} (max ${dragLt.max.toFixed(0)} ms)`, "0 over 50 ms", dragLt.count === 0);
+    add(
+      `long tasks during ${drags} chip drags (${((t4 - t3) / 1000).toFixed(1)} s)`,
+      `${dragLt.count} (max ${dragLt.max.toFixed(0)} ms)`,
+      "0 over 50 ms",
+      dragLt.count === 0,
+    );
     await waitReady(page);
     const t5 = await now(page);
     const reLt = await longTasksSince(page, t4);
-    add(`long tasks while re-estimating/re-verifying after drags (${((t5 - t4) / 1000).toFixed(1)} s)`, `${reLt.count} (max ${reLt.max.toFixed(0)} ms)`, "0 over 50 ms", reLt.count === 0);
+    add(
+      `long tasks while re-estimating/re-verifying after drags (${((t5 - t4) / 1000).toFixed(1)} s)`,
+      `${reLt.count} (max ${reLt.max.toFixed(0)} ms)`,
+      "0 over 50 ms",
+      reLt.count === 0,
+    );
     await ctx.close();
   } finally {
     await browser.close();
@@ -208,10 +246,12 @@ async function main(): Promise<void> {
   const w1 = Math.max(...rows.map((r) => r.metric.length), 6);
   const w2 = Math.max(...rows.map((r) => r.value.length), 5);
   const w3 = Math.max(...rows.map((r) => r.budget.length), 6);
-  const line = (a: string, b: string, c: string, d: string) => `| ${a.padEnd(w1)} | ${b.padEnd(w2)} | ${c.padEnd(w3)} | ${d.padEnd(4)} |`;
+  const line = (a: string, b: string, c: string, d: string) =>
+    `| ${a.padEnd(w1)} | ${b.padEnd(w2)} | ${c.padEnd(w3)} | ${d.padEnd(4)} |`;
   console.log(line("metric", "value", "budget", "ok"));
   console.log(`|${"-".repeat(w1 + 2)}|${"-".repeat(w2 + 2)}|${"-".repeat(w3 + 2)}|------|`);
-  for (const r of rows) console.log(line(r.metric, r.value, r.budget, r.ok === null ? "" : r.ok ? "yes" : "NO"));
+  for (const r of rows)
+    console.log(line(r.metric, r.value, r.budget, r.ok === null ? "" : r.ok ? "yes" : "NO"));
 }
 
 main().catch((e: unknown) => {

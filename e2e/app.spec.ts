@@ -45,8 +45,12 @@ test("first load plans the default scenario and shows the board and charts", asy
 
   await shot(page, "01-first-load");
   await page.locator(".designer-col").screenshot({ path: "test-results/screens/02-designer.png" });
-  await page.getByRole("region", { name: "Fleet board" }).screenshot({ path: "test-results/screens/03-board.png" });
-  await page.getByRole("region", { name: "Charts" }).screenshot({ path: "test-results/screens/04-charts.png" });
+  await page
+    .getByRole("region", { name: "Fleet board" })
+    .screenshot({ path: "test-results/screens/03-board.png" });
+  await page
+    .getByRole("region", { name: "Charts" })
+    .screenshot({ path: "test-results/screens/04-charts.png" });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
   await shot(page, "05-mobile");
@@ -58,7 +62,9 @@ test("importing an Azure trace maps it onto adapters and plans it", async ({ pag
   await page.goto("./");
   await waitReady(page);
   await page.getByTestId("trace-file-input").setInputFiles(join(FIXTURES, "azure-small.csv"));
-  await expect(page.getByTestId("fleet-summary")).toContainText("azure-small.csv", { timeout: 30_000 });
+  await expect(page.getByTestId("fleet-summary")).toContainText("azure-small.csv", {
+    timeout: 30_000,
+  });
   await waitReady(page);
   await expect(page.getByTestId("adapter-section")).toContainText("Adapters (100)");
   const ids = (await assignment(page)).flat();
@@ -69,7 +75,9 @@ test("importing an Azure trace maps it onto adapters and plans it", async ({ pag
   expect(w.errors).toEqual([]);
 });
 
-test("dragging a chip with the mouse moves the adapter and updates both cards", async ({ page }) => {
+test("dragging a chip with the mouse moves the adapter and updates both cards", async ({
+  page,
+}) => {
   await page.goto("./");
   await waitReady(page);
   await twoCards(page);
@@ -148,7 +156,10 @@ test("a shared link opened in a fresh context reproduces the plan", async ({ pag
   await ctx.close();
 });
 
-test("a corrupted link shows error-banner, falls back, and keeps the saved scenarios", async ({ page, browser }) => {
+test("a corrupted link shows error-banner, falls back, and keeps the saved scenarios", async ({
+  page,
+  browser,
+}) => {
   await page.goto("./");
   await waitReady(page);
   // save a named scenario, then change the working one
@@ -205,7 +216,9 @@ test("cancel during a long job terminates it and keeps the previous plan", async
         const t0 = performance.now();
         (document.querySelector('[data-testid="cancel-job-button"]') as HTMLButtonElement).click();
         const check = () =>
-          document.querySelector('[data-testid="job-progress"]') ? requestAnimationFrame(check) : resolve(performance.now() - t0);
+          document.querySelector('[data-testid="job-progress"]')
+            ? requestAnimationFrame(check)
+            : resolve(performance.now() - t0);
         check();
       }),
   );
@@ -216,13 +229,17 @@ test("cancel during a long job terminates it and keeps the previous plan", async
   await expect(page.getByTestId("error-banner")).toHaveCount(0);
 });
 
-test("a worker that dies mid-job is replaced, the UI says so and keeps the last plan", async ({ page }) => {
+test("a worker that dies mid-job is replaced, the UI says so and keeps the last plan", async ({
+  page,
+}) => {
   await page.goto("./");
   await waitReady(page);
   const before = await assignment(page);
   await page.getByTestId("plan-button").click();
   await expect(page.getByTestId("job-progress")).toBeVisible();
-  const hit = await page.evaluate(() => (window as unknown as { __lfp: { crashBusyWorkers: () => string[] } }).__lfp.crashBusyWorkers());
+  const hit = await page.evaluate(() =>
+    (window as unknown as { __lfp: { crashBusyWorkers: () => string[] } }).__lfp.crashBusyWorkers(),
+  );
   expect(hit.length).toBeGreaterThan(0);
   await expect(page.getByTestId("error-banner")).toContainText("crashed");
   await waitReady(page);
@@ -234,7 +251,9 @@ test("a worker that dies mid-job is replaced, the UI says so and keeps the last 
   expect((await assignment(page)).flat().length).toBe(before.flat().length);
 });
 
-test("user strings never execute: HTML-like ids, formula cells; exports escape them", async ({ page }) => {
+test("user strings never execute: HTML-like ids, formula cells; exports escape them", async ({
+  page,
+}) => {
   const w = watch(page);
   const xss = "<img src=x onerror=alert(1)>";
   const formula = '=HYPERLINK("http://evil.example/","click")';
@@ -260,11 +279,15 @@ test("user strings never execute: HTML-like ids, formula cells; exports escape t
   const csv = await downloadText(page, "export-csv-button");
   expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/"",""click"")"`);
   expect(csv.split(/\r\n/).some((l) => l.startsWith("=") || l.includes(",="))).toBe(false);
-  const planJson = JSON.parse(await downloadText(page, "export-plan-button")) as { gpus: { adapters: string[] }[] };
+  const planJson = JSON.parse(await downloadText(page, "export-plan-button")) as {
+    gpus: { adapters: string[] }[];
+  };
   expect(planJson.gpus.flatMap((g) => g.adapters)).toContain(xss);
 
   await page.getByTestId("trace-file-input").setInputFiles(join(FIXTURES, "formula-trace.csv"));
-  await expect(page.getByTestId("fleet-summary")).toContainText("formula-trace.csv", { timeout: 30_000 });
+  await expect(page.getByTestId("fleet-summary")).toContainText("formula-trace.csv", {
+    timeout: 30_000,
+  });
   await waitReady(page);
   await expect(page.getByTestId("fleet-summary")).toContainText("skipped");
   expect(await page.locator("img").count()).toBe(0);

@@ -30,7 +30,9 @@ export async function gpuCount(page: Page): Promise<number> {
 
 /** Adapter ids per GPU, from the app's read-only test hook. */
 export async function assignment(page: Page): Promise<string[][]> {
-  return page.evaluate(() => (window as unknown as { __lfp: { assignment: () => string[][] } }).__lfp.assignment());
+  return page.evaluate(() =>
+    (window as unknown as { __lfp: { assignment: () => string[][] } }).__lfp.assignment(),
+  );
 }
 
 /** Click a button that triggers a download and return the file's text. */

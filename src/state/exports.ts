@@ -37,7 +37,15 @@ export function assignmentCsv(plan: Plan, s: FleetScenario): string {
   plan.gpus.forEach((g, i) => {
     for (const id of g.adapters) {
       const a = byId.get(id);
-      rows.push([csvCell(id), csvCell(a?.rank ?? ""), csvCell(a?.rateRps ?? ""), csvCell(i + 1), csvCell(g.gpu)].join(","));
+      rows.push(
+        [
+          csvCell(id),
+          csvCell(a?.rank ?? ""),
+          csvCell(a?.rateRps ?? ""),
+          csvCell(i + 1),
+          csvCell(g.gpu),
+        ].join(","),
+      );
     }
   });
   return rows.join("\r\n") + "\r\n";

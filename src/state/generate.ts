@@ -20,9 +20,11 @@ export function checkBulk(b: BulkSpec, existing: number): string | null {
   if (b.ranks.length === 0) return "ranks: pick at least one rank";
   if (b.ranks.some((r) => !(VLLM_LORA_RANKS as readonly number[]).includes(r)))
     return `ranks: must be among ${VLLM_LORA_RANKS.join(", ")}`;
-  if (!(b.totalRateRps > 0) || !Number.isFinite(b.totalRateRps)) return "total rate: must be > 0 req/s";
+  if (!(b.totalRateRps > 0) || !Number.isFinite(b.totalRateRps))
+    return "total rate: must be > 0 req/s";
   if (!(b.zipfAlpha >= 0 && b.zipfAlpha <= 10)) return "Zipf α: must be in 0..10";
-  if (b.idPrefix.length > LIMITS.idLength - 6) return `id prefix: at most ${LIMITS.idLength - 6} characters`;
+  if (b.idPrefix.length > LIMITS.idLength - 6)
+    return `id prefix: at most ${LIMITS.idLength - 6} characters`;
   return null;
 }
 
@@ -38,7 +40,11 @@ export function generateAdapters(b: BulkSpec, taken: ReadonlySet<string>): Adapt
     do id = `${b.idPrefix}${String(k++).padStart(digits, "0")}`;
     while (taken.has(id));
     const rate = Math.min(LIMITS.rateRps, Math.max(1e-6, (b.totalRateRps * w[i]!) / sum));
-    out.push({ id, rank: b.ranks[i % b.ranks.length]! as LoraRank, rateRps: Number(rate.toPrecision(6)) });
+    out.push({
+      id,
+      rank: b.ranks[i % b.ranks.length]! as LoraRank,
+      rateRps: Number(rate.toPrecision(6)),
+    });
   }
   return out;
 }

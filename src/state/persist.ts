@@ -6,7 +6,8 @@
 import { createStore, del, get, set } from "idb-keyval";
 import { parseFleetScenario, type FleetScenario } from "./fleet";
 
-const store = typeof indexedDB !== "undefined" ? createStore("lora-fleet-planner", "scenarios") : undefined;
+const store =
+  typeof indexedDB !== "undefined" ? createStore("lora-fleet-planner", "scenarios") : undefined;
 
 const WORKING = "working";
 const NAMES = "named-index";

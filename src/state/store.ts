@@ -165,7 +165,9 @@ async function runJob<T>(
   running?.controller.abort();
   const me: Running = { id: ++jobSeq, kind, controller: new AbortController(), byUser: false };
   running = me;
-  set({ job: { id: me.id, kind, label, progress: 0, message: "starting", startedAt: performance.now() } });
+  set({
+    job: { id: me.id, kind, label, progress: 0, message: "starting", startedAt: performance.now() },
+  });
   let lastUpdate = 0;
   const progress = (f: number | null, message: string) => {
     if (running !== me) return;
@@ -278,7 +280,10 @@ function prunePlacement(next: FleetScenario): FleetScenario {
  * message instead of applying an invalid scenario. `placementOnly`: only the hand placement
  * changed (the plan and the twin caches stay valid).
  */
-export function setScenario(next: FleetScenario, opts: { placementOnly?: boolean } = {}): string | null {
+export function setScenario(
+  next: FleetScenario,
+  opts: { placementOnly?: boolean } = {},
+): string | null {
   let valid: FleetScenario = next;
   if (!opts.placementOnly) {
     // (a placement built from the plan only holds ids of this scenario: no full re-check)
@@ -288,7 +293,10 @@ export function setScenario(next: FleetScenario, opts: { placementOnly?: boolean
       return describeError(e);
     }
   }
-  set((s) => ({ scenario: valid, scenarioRev: opts.placementOnly ? s.scenarioRev : s.scenarioRev + 1 }));
+  set((s) => ({
+    scenario: valid,
+    scenarioRev: opts.placementOnly ? s.scenarioRev : s.scenarioRev + 1,
+  }));
   persistWorking();
   scheduleHash();
   return null;
@@ -299,7 +307,10 @@ export function updateScenario(fn: (s: FleetScenario) => FleetScenario): string 
 }
 
 export function updateAdapters(fn: (a: Adapter[]) => Adapter[]): string | null {
-  return updateScenario((s) => ({ ...s, workload: { ...s.workload, adapters: fn(s.workload.adapters) } }));
+  return updateScenario((s) => ({
+    ...s,
+    workload: { ...s.workload, adapters: fn(s.workload.adapters) },
+  }));
 }
 
 /** Pin the plan's assignment into the scenario (so the URL and the saved copy reproduce it). */
@@ -308,7 +319,9 @@ function pinPlacement(plan: Plan): void {
   const ids = new Set(s.workload.adapters.map((a) => a.id));
   const offered = new Set(s.gpuTypes.map((o) => o.gpu));
   if (plan.gpus.some((g) => !offered.has(g.gpu))) return;
-  const placement = { gpus: plan.gpus.map((g) => ({ gpu: g.gpu, adapters: g.adapters.filter((id) => ids.has(id)) })) };
+  const placement = {
+    gpus: plan.gpus.map((g) => ({ gpu: g.gpu, adapters: g.adapters.filter((id) => ids.has(id)) })),
+  };
   setScenario({ ...s, placement }, { placementOnly: true });
 }
 
@@ -345,7 +358,9 @@ export async function boot(): Promise<void> {
       notify(
         "error",
         `This link's scenario could not be opened: ${r.error.message}. ${
-          saved ? "Your last working scenario is shown instead" : "The default scenario is shown instead"
+          saved
+            ? "Your last working scenario is shown instead"
+            : "The default scenario is shown instead"
         }; nothing you saved was changed.`,
       );
     }
@@ -409,8 +424,10 @@ export async function planScenario(): Promise<void> {
 export async function planOrRestore(): Promise<void> {
   const s = get().scenario;
   if (!s.placement) return planScenario();
-  await runJob("plan", `Restoring the placement of ${s.workload.adapters.length.toLocaleString()} adapters`, (signal, progress) =>
-    restoreInto(s, signal, progress),
+  await runJob(
+    "plan",
+    `Restoring the placement of ${s.workload.adapters.length.toLocaleString()} adapters`,
+    (signal, progress) => restoreInto(s, signal, progress),
   );
 }
 
@@ -422,9 +439,17 @@ async function restoreInto(
   const rev = get().scenarioRev;
   const byId = byIdMap(s);
   const lengths = s.workload.lengths;
-  const lists = (s.placement?.gpus ?? []).map((g) => ({ gpu: g.gpu, ids: g.adapters.filter((id) => byId.has(id)) }));
+  const lists = (s.placement?.gpus ?? []).map((g) => ({
+    gpu: g.gpu,
+    ids: g.adapters.filter((id) => byId.has(id)),
+  }));
   const placed = new Set(lists.flatMap((g) => g.ids));
-  const loads = lists.map((g) => demandOf(g.ids.map((id) => byId.get(id)!), lengths));
+  const loads = lists.map((g) =>
+    demandOf(
+      g.ids.map((id) => byId.get(id)!),
+      lengths,
+    ),
+  );
   for (const a of s.workload.adapters) {
     if (placed.has(a.id)) continue;
     let best = 0;
@@ -470,7 +495,14 @@ async function restoreInto(
   verifyDeclined = false;
   const uids = plan.gpus.map(() => ++uidSeq);
   const shown = withTotals(plan, s);
-  set({ plan: shown, chartPlan: shown, gpuUids: uids, planRev: rev, gpuPhase: {}, selectedUid: uids[0] ?? null });
+  set({
+    plan: shown,
+    chartPlan: shown,
+    gpuUids: uids,
+    planRev: rev,
+    gpuPhase: {},
+    selectedUid: uids[0] ?? null,
+  });
 }
 
 const EMPTY_ESTIMATE: GpuEstimate = {
@@ -524,7 +556,10 @@ export async function verifyPlan(): Promise<void> {
   const scen = todo.map(({ g }) => gpuScenario(s, g, byId));
   const rev = st.scenarioRev;
   set((x) => ({
-    gpuPhase: { ...x.gpuPhase, ...Object.fromEntries(todo.map((t) => [t.uid, "verifying" as const])) },
+    gpuPhase: {
+      ...x.gpuPhase,
+      ...Object.fromEntries(todo.map((t) => [t.uid, "verifying" as const])),
+    },
   }));
   let done = 0;
   const label =
@@ -561,7 +596,12 @@ function applyVerified(uid: number, gAtStart: PlannedGpu, r: TwinResult, rev: nu
     const v = toVerified(r);
     const demand = g.estimate.demandTokS;
     const problem = problemOf(
-      { fits: v.memory.fits, starved: v.starved, throughputTokS: v.throughputTokS, demandTokS: v.idealThroughputTokS || demand },
+      {
+        fits: v.memory.fits,
+        starved: v.starved,
+        throughputTokS: v.throughputTokS,
+        demandTokS: v.idealThroughputTokS || demand,
+      },
       v.memory.reason,
     );
     const gpus = x.plan.gpus.slice();
@@ -611,14 +651,31 @@ export function selectGpu(uid: number): void {
 
 // ---------------------------------------------------------------- board edits
 
-function regpu(s: FleetScenario, g: PlannedGpu, adapters: string[], byId: Map<string, Adapter>): PlannedGpu {
+function regpu(
+  s: FleetScenario,
+  g: PlannedGpu,
+  adapters: string[],
+  byId: Map<string, Adapter>,
+): PlannedGpu {
   const list = adapters.map((id) => byId.get(id)).filter((a): a is Adapter => !!a);
   const fixedMax = s.engine?.maxLoras;
-  const engine = engineFor(s, list, fixedMax ?? Math.max(1, Math.min(g.engine.maxLoras, list.length || 1)));
-  if (engine.maxLoras < Math.min(list.length, g.engine.maxLoras)) engine.maxLoras = g.engine.maxLoras;
+  const engine = engineFor(
+    s,
+    list,
+    fixedMax ?? Math.max(1, Math.min(g.engine.maxLoras, list.length || 1)),
+  );
+  if (engine.maxLoras < Math.min(list.length, g.engine.maxLoras))
+    engine.maxLoras = g.engine.maxLoras;
   const demand = demandOf(list, s.workload.lengths);
   const estimate: GpuEstimate = { ...g.estimate, demandTokS: demand };
-  return { gpu: g.gpu, engine, adapters, estimate, problem: g.problem, vllmArgs: vllmArgsFor(engine, adapters) };
+  return {
+    gpu: g.gpu,
+    engine,
+    adapters,
+    estimate,
+    problem: g.problem,
+    vllmArgs: vllmArgsFor(engine, adapters),
+  };
 }
 
 /** Re-estimate the given GPUs at once, then let the background verification run. */
@@ -635,7 +692,12 @@ async function reestimate(uids: number[], label: string): Promise<void> {
     afterJobSoon();
     return;
   }
-  set((x) => ({ gpuPhase: { ...x.gpuPhase, ...Object.fromEntries(items.map((t) => [t.uid, "estimating" as const])) } }));
+  set((x) => ({
+    gpuPhase: {
+      ...x.gpuPhase,
+      ...Object.fromEntries(items.map((t) => [t.uid, "estimating" as const])),
+    },
+  }));
   const scen = items.map(({ g }) => gpuScenario(s, g, byId));
   const apply = (ests: GpuEstimate[] | null) =>
     set((x) => {
@@ -682,7 +744,12 @@ export function moveAdapter(adapterId: string, toUid: number): void {
   const s = st.scenario;
   const byId = byIdMap(s);
   const gpus = plan.gpus.slice();
-  gpus[from] = regpu(s, gpus[from]!, gpus[from]!.adapters.filter((a) => a !== adapterId), byId);
+  gpus[from] = regpu(
+    s,
+    gpus[from]!,
+    gpus[from]!.adapters.filter((a) => a !== adapterId),
+    byId,
+  );
   gpus[to] = regpu(s, gpus[to]!, [...gpus[to]!.adapters, adapterId], byId);
   const next = withTotals({ ...plan, gpus }, s);
   set({ plan: next });
@@ -697,7 +764,14 @@ export function addGpu(gpu: GpuId): void {
   const s = st.scenario;
   const engine = engineFor(s, []);
   const estimate: GpuEstimate = { ...EMPTY_ESTIMATE };
-  const g: PlannedGpu = { gpu, engine, adapters: [], estimate, problem: null, vllmArgs: vllmArgsFor(engine, []) };
+  const g: PlannedGpu = {
+    gpu,
+    engine,
+    adapters: [],
+    estimate,
+    problem: null,
+    vllmArgs: vllmArgsFor(engine, []),
+  };
   const uid = ++uidSeq;
   const plan = withTotals({ ...st.plan, gpus: [...st.plan.gpus, g] }, s);
   set({ plan, gpuUids: [...st.gpuUids, uid] });
@@ -716,7 +790,12 @@ export function removeGpu(uid: number): void {
   const victim = plan.gpus[idx]!;
   const rest = plan.gpus.filter((_, i) => i !== idx);
   const restUids = st.gpuUids.filter((_, i) => i !== idx);
-  const loads = rest.map((g) => demandOf(g.adapters.map((a) => byId.get(a)).filter((a): a is Adapter => !!a), s.workload.lengths));
+  const loads = rest.map((g) =>
+    demandOf(
+      g.adapters.map((a) => byId.get(a)).filter((a): a is Adapter => !!a),
+      s.workload.lengths,
+    ),
+  );
   const extra: string[][] = rest.map(() => []);
   const moving = victim.adapters
     .map((id) => byId.get(id))
@@ -738,7 +817,11 @@ export function removeGpu(uid: number): void {
   const next = withTotals({ ...plan, gpus }, s);
   set({ plan: next, gpuUids: restUids, selectedUid: sel });
   pinPlacement(next);
-  if (touched.length) void reestimate(touched, `Re-estimating ${touched.length} GPU(s) after removing GPU ${idx + 1}`);
+  if (touched.length)
+    void reestimate(
+      touched,
+      `Re-estimating ${touched.length} GPU(s) after removing GPU ${idx + 1}`,
+    );
 }
 
 // ---------------------------------------------------------------- trace import

@@ -15,10 +15,13 @@ export function meanTokens(p: LengthProfile | undefined): number {
   if (!p || p.profile === "sharegpt") return SHAREGPT_MEAN.prompt + SHAREGPT_MEAN.output;
   if (p.profile === "fixed") return p.promptTokens + p.outputTokens;
   if (p.profile === "uniform") {
-    return (p.promptTokens[0] + p.promptTokens[1]) / 2 + (p.outputTokens[0] + p.outputTokens[1]) / 2;
+    return (
+      (p.promptTokens[0] + p.promptTokens[1]) / 2 + (p.outputTokens[0] + p.outputTokens[1]) / 2
+    );
   }
   let s = 0;
-  for (let i = 0; i < p.promptTokens.length; i++) s += p.promptTokens[i]! + (p.outputTokens[i] ?? 0);
+  for (let i = 0; i < p.promptTokens.length; i++)
+    s += p.promptTokens[i]! + (p.outputTokens[i] ?? 0);
   return s / Math.max(1, p.promptTokens.length);
 }
 
@@ -27,7 +30,10 @@ export function adapterDemand(a: Adapter, fleetLengths: LengthProfile | undefine
   return a.rateRps * meanTokens(a.lengths ?? fleetLengths);
 }
 
-export function demandOf(adapters: readonly Adapter[], fleetLengths: LengthProfile | undefined): number {
+export function demandOf(
+  adapters: readonly Adapter[],
+  fleetLengths: LengthProfile | undefined,
+): number {
   let s = 0;
   for (const a of adapters) s += adapterDemand(a, fleetLengths);
   return s;
@@ -40,7 +46,11 @@ export function maxRankFor(adapters: readonly Adapter[]): number {
 }
 
 /** Engine flags for a GPU holding `adapters`: user-fixed flags win, the rest are chosen here. */
-export function engineFor(s: FleetScenario, adapters: readonly Adapter[], maxLoras?: number): PlannedEngine {
+export function engineFor(
+  s: FleetScenario,
+  adapters: readonly Adapter[],
+  maxLoras?: number,
+): PlannedEngine {
   const e = s.engine ?? {};
   const n = Math.max(1, adapters.length);
   const ml = e.maxLoras ?? maxLoras ?? Math.min(n, 32);
@@ -91,6 +101,9 @@ export function gpuScenario(
 }
 
 /** A stable key of a GPU's assignment (type, flags, adapters): caches twin details by it. */
-export function assignmentKey(scenarioKey: string, g: Pick<PlannedGpu, "gpu" | "engine" | "adapters">): string {
+export function assignmentKey(
+  scenarioKey: string,
+  g: Pick<PlannedGpu, "gpu" | "engine" | "adapters">,
+): string {
   return `${scenarioKey}|${g.gpu}|${JSON.stringify(g.engine)}|${g.adapters.join("\u0000")}`;
 }

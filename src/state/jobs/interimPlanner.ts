@@ -32,7 +32,10 @@ export function estimateFromTwin(r: TwinResult, demand: number): GpuEstimate {
   };
 }
 
-export function problemOf(est: Pick<GpuEstimate, "fits" | "starved" | "throughputTokS" | "demandTokS">, memReason?: string | null): string | null {
+export function problemOf(
+  est: Pick<GpuEstimate, "fits" | "starved" | "throughputTokS" | "demandTokS">,
+  memReason?: string | null,
+): string | null {
   if (!est.fits) return `does not fit in memory${memReason ? `: ${memReason}` : ""}`;
   if (est.starved) {
     return `starved: serves ${Math.round(est.throughputTokS)} of ${Math.round(est.demandTokS)} tok/s demanded`;
@@ -80,14 +83,20 @@ export function interimPlan(s: FleetScenario, progress: Progress = () => {}): Pl
     const scaled = probe.map((a) => ({ ...a, rateRps: Math.min(10_000, a.rateRps * scale) }));
     const eng = engineFor(s, scaled);
     const r = runTwin(
-      gpuScenario(s, { gpu: o.gpu, engine: eng, adapters: scaled.map((a) => a.id) }, new Map(scaled.map((a) => [a.id, a])), {
-        maxDurationS: 120,
-      }),
+      gpuScenario(
+        s,
+        { gpu: o.gpu, engine: eng, adapters: scaled.map((a) => a.id) },
+        new Map(scaled.map((a) => [a.id, a])),
+        {
+          maxDurationS: 120,
+        },
+      ),
       { timeSeriesPoints: 2 },
     );
     capacity.set(o.gpu, r.memory.fits ? Math.max(1, r.throughputTokS) : 0);
   });
-  const price = (g: GpuId) => s.gpuTypes.find((o) => o.gpu === g)?.costPerHour ?? GPUS[g].costPerHour;
+  const price = (g: GpuId) =>
+    s.gpuTypes.find((o) => o.gpu === g)?.costPerHour ?? GPUS[g].costPerHour;
   const ranked = [...offers]
     .filter((o) => (capacity.get(o.gpu) ?? 0) > 0)
     .sort((a, b) =>
@@ -98,7 +107,8 @@ export function interimPlan(s: FleetScenario, progress: Progress = () => {}): Pl
   if (ranked.length === 0) throw new Error("no offered GPU type can hold the model");
   const used = new Map<GpuId, number>();
   const pickType = (): GpuId => {
-    for (const o of ranked) if (o.maxCount === undefined || (used.get(o.gpu) ?? 0) < o.maxCount) return o.gpu;
+    for (const o of ranked)
+      if (o.maxCount === undefined || (used.get(o.gpu) ?? 0) < o.maxCount) return o.gpu;
     return ranked[0]!.gpu; // every type is at its count: over-subscribe the best one (shown as a problem)
   };
 
@@ -122,9 +132,12 @@ export function interimPlan(s: FleetScenario, progress: Progress = () => {}): Pl
     progress(0.3 + (0.7 * i) / groups.length, `estimating GPU ${i + 1} of ${groups.length}`);
     const engine = engineFor(s, g.adapters);
     const ids = g.adapters.map((a) => a.id);
-    const r = runTwin(gpuScenario(s, { gpu: g.gpu, engine, adapters: ids }, byId, { maxDurationS: 300 }), {
-      timeSeriesPoints: 2,
-    });
+    const r = runTwin(
+      gpuScenario(s, { gpu: g.gpu, engine, adapters: ids }, byId, { maxDurationS: 300 }),
+      {
+        timeSeriesPoints: 2,
+      },
+    );
     const estimate = estimateFromTwin(r, g.demand);
     return {
       gpu: g.gpu,

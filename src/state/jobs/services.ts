@@ -17,7 +17,10 @@ import { estimateFromTwin } from "./interimPlanner";
 export type ProgressFn = (fraction: number, message: string) => void;
 
 const twinFactory = () =>
-  new Worker(new URL("../../../workers/twin.worker.ts", import.meta.url), { type: "module", name: "twin" });
+  new Worker(new URL("../../../workers/twin.worker.ts", import.meta.url), {
+    type: "module",
+    name: "twin",
+  });
 const toolsFactory = () =>
   new Worker(new URL("./tools.worker.ts", import.meta.url), { type: "module", name: "tools" });
 
@@ -27,26 +30,47 @@ const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency |
  * Twin verification (background, parallel). One core is left to the main thread: on a
  * 2-core machine two busy workers would stretch every UI task into a long task.
  */
-export const verifyPool = new WorkerPool<TwinWorkerApi>(twinFactory, Math.max(1, Math.min(4, cores - 1)), {
-  name: "twin",
+export const verifyPool = new WorkerPool<TwinWorkerApi>(
+  twinFactory,
+  Math.max(1, Math.min(4, cores - 1)),
+  {
+    name: "twin",
+    idleMs: 15_000,
+  },
+);
+/** Quick estimates after a drag (twin fallback while no surrogate is available). */
+export const estimateBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, {
+  name: "estimator",
+  idleMs: 30_000,
+});
+/** Twin details (time series) of the selected GPU. */
+export const detailsBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, {
+  name: "twin details",
   idleMs: 15_000,
 });
-/** Quick estimates after a drag (twin fallback while no surrogate is available). */
-export const estimateBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, { name: "estimator", idleMs: 30_000 });
-/** Twin details (time series) of the selected GPU. */
-export const detailsBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, { name: "twin details", idleMs: 15_000 });
 /** URL-hash encoding of large scenarios. */
 export const codecBridge = new WorkerBridge<CodecWorkerApi>(
-  () => new Worker(new URL("./codec.worker.ts", import.meta.url), { type: "module", name: "codec" }),
+  () =>
+    new Worker(new URL("./codec.worker.ts", import.meta.url), { type: "module", name: "codec" }),
   { name: "link encoder", idleMs: 30_000 },
 );
 
 /** Planning. */
-export const planBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, { name: "planner", idleMs: 20_000 });
+export const planBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, {
+  name: "planner",
+  idleMs: 20_000,
+});
 /** Trace import. */
-export const traceBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, { name: "trace import", idleMs: 5_000 });
+export const traceBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, {
+  name: "trace import",
+  idleMs: 5_000,
+});
 
-export function planFleetInWorker(s: FleetScenario, onProgress: ProgressFn, signal: AbortSignal): Promise<Plan> {
+export function planFleetInWorker(
+  s: FleetScenario,
+  onProgress: ProgressFn,
+  signal: AbortSignal,
+): Promise<Plan> {
   return planBridge.run((api) => api.plan(s, Comlink.proxy(onProgress)), signal);
 }
 
@@ -81,7 +105,12 @@ export function verifyInWorkers(
   signal: AbortSignal,
   onDone: (index: number, r: TwinResult) => void,
 ): Promise<TwinResult[]> {
-  return verifyPool.map(scenarios, (api, s) => api.simulate(s, { timeSeriesPoints: 200 }), signal, onDone);
+  return verifyPool.map(
+    scenarios,
+    (api, s) => api.simulate(s, { timeSeriesPoints: 200 }),
+    signal,
+    onDone,
+  );
 }
 
 /** Re-estimate GPUs at once (both ends of a drag). Twin fallback with a short window. */
@@ -95,8 +124,14 @@ export async function estimateInWorker(
   for (let i = 0; i < scenarios.length; i++) {
     onProgress?.(i / scenarios.length, `estimating GPU ${i + 1} of ${scenarios.length}`);
     const s = scenarios[i]!;
-    const short = { ...s, workload: { ...s.workload, durationS: Math.min(s.workload.durationS ?? 3600, 300) } };
-    const r = await estimateBridge.run((api) => api.simulate(short, { timeSeriesPoints: 2 }), signal);
+    const short = {
+      ...s,
+      workload: { ...s.workload, durationS: Math.min(s.workload.durationS ?? 3600, 300) },
+    };
+    const r = await estimateBridge.run(
+      (api) => api.simulate(short, { timeSeriesPoints: 2 }),
+      signal,
+    );
     out.push(estimateFromTwin(r, demands[i] ?? 0));
   }
   return out;

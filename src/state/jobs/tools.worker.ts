@@ -9,8 +9,15 @@ import { interimPlan } from "./interimPlanner";
 import type { TraceImportOptions, TraceImportResult } from "./traceTypes";
 
 export interface ToolsWorkerApi {
-  importTrace(file: Blob | string, opts: TraceImportOptions, onProgress?: (f: number, msg: string) => void): Promise<TraceImportResult>;
-  plan(scenario: unknown, onProgress?: (f: number, msg: string) => void): ReturnType<typeof interimPlan>;
+  importTrace(
+    file: Blob | string,
+    opts: TraceImportOptions,
+    onProgress?: (f: number, msg: string) => void,
+  ): Promise<TraceImportResult>;
+  plan(
+    scenario: unknown,
+    onProgress?: (f: number, msg: string) => void,
+  ): ReturnType<typeof interimPlan>;
   crashForTest(): void;
 }
 

@@ -37,7 +37,8 @@ export function vllmArgv(e: PlannedEngine, adapterIds: readonly string[]): strin
     "--max-model-len",
     String(e.maxModelLen),
   ];
-  if (adapterIds.length > 0) argv.push("--lora-modules", ...adapterIds.map((id) => `${id}=${loraPath(id)}`));
+  if (adapterIds.length > 0)
+    argv.push("--lora-modules", ...adapterIds.map((id) => `${id}=${loraPath(id)}`));
   return argv;
 }
 
@@ -74,7 +75,9 @@ export function vllmServeScript(hfRepo: string, gpus: readonly ScriptGpu[]): str
     "",
   ];
   gpus.forEach((g, i) => {
-    lines.push(`# GPU ${i + 1} of ${gpus.length}: ${shellComment(g.gpu)}, ${g.adapters.length} adapters`);
+    lines.push(
+      `# GPU ${i + 1} of ${gpus.length}: ${shellComment(g.gpu)}, ${g.adapters.length} adapters`,
+    );
     const argv = vllmArgv(g.engine, g.adapters).map((a) =>
       a.includes("${LORA_DIR}") ? quoteWithVar(a) : shellQuote(a),
     );

@@ -70,7 +70,10 @@ export class WorkerBridge<API extends object> {
     this.started++;
     w.addEventListener("error", (ev: ErrorEvent) => {
       ev.preventDefault();
-      this.fail(w, new WorkerCrashedError(`${this.name} worker crashed: ${ev.message || "script error"}`));
+      this.fail(
+        w,
+        new WorkerCrashedError(`${this.name} worker crashed: ${ev.message || "script error"}`),
+      );
     });
     w.addEventListener("messageerror", () => {
       this.fail(w, new WorkerCrashedError(`${this.name} worker sent an unreadable message`));
@@ -176,7 +179,10 @@ export class WorkerBridge<API extends object> {
 export class WorkerPool<API extends object> {
   readonly bridges: WorkerBridge<API>[];
   constructor(factory: () => Worker, size: number, opts: WorkerBridgeOptions) {
-    this.bridges = Array.from({ length: Math.max(1, size) }, () => new WorkerBridge<API>(factory, opts));
+    this.bridges = Array.from(
+      { length: Math.max(1, size) },
+      () => new WorkerBridge<API>(factory, opts),
+    );
   }
 
   /** Map `items` over the pool, at most one call per worker at a time, results in order. */

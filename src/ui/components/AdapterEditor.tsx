@@ -30,7 +30,12 @@ export function AdapterEditor() {
 
   const parentRef = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns fresh functions by design
-  const v = useVirtualizer({ count: shown.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_H, overscan: 8 });
+  const v = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_H,
+    overscan: 8,
+  });
 
   return (
     <details className="section" open data-testid="adapter-section">
@@ -57,7 +62,13 @@ export function AdapterEditor() {
           <span>req/s</span>
           <span />
         </div>
-        <div ref={parentRef} className="adapter-list" role="list" aria-label="Adapters" data-testid="adapter-list">
+        <div
+          ref={parentRef}
+          className="adapter-list"
+          role="list"
+          aria-label="Adapters"
+          data-testid="adapter-list"
+        >
           <div style={{ height: v.getTotalSize(), position: "relative" }}>
             {v.getVirtualItems().map((item) => {
               const a = shown[item.index]!;
@@ -66,7 +77,14 @@ export function AdapterEditor() {
                   key={a.id}
                   role="listitem"
                   className="adapter-row"
-                  style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_H, transform: `translateY(${item.start}px)` }}
+                  style={{
+                    position: "absolute",
+                    top: 0,
+                    left: 0,
+                    right: 0,
+                    height: ROW_H,
+                    transform: `translateY(${item.start}px)`,
+                  }}
                 >
                   {editing === a.id ? (
                     <EditRow a={a} onDone={() => setEditing(null)} />
@@ -94,7 +112,12 @@ const Row = memo(function Row({ a, onEdit }: { a: Adapter; onEdit: () => void })
       <span>{a.rank}</span>
       <span>{fmtRate(a.rateRps)}</span>
       <span className="row-actions">
-        <button type="button" className="btn tiny ghost" onClick={onEdit} aria-label={`Edit ${a.id}`}>
+        <button
+          type="button"
+          className="btn tiny ghost"
+          onClick={onEdit}
+          aria-label={`Edit ${a.id}`}
+        >
           Edit
         </button>
         <button
@@ -118,7 +141,9 @@ function EditRow({ a, onDone }: { a: Adapter; onDone: () => void }) {
   const save = () => {
     const r = Number(rate);
     const e = updateAdapters((list) =>
-      list.map((x) => (x.id === a.id ? { ...x, id: id.trim(), rank: rank as LoraRank, rateRps: r } : x)),
+      list.map((x) =>
+        x.id === a.id ? { ...x, id: id.trim(), rank: rank as LoraRank, rateRps: r } : x,
+      ),
     );
     if (e) setErr(e);
     else onDone();
@@ -131,13 +156,24 @@ function EditRow({ a, onDone }: { a: Adapter; onDone: () => void }) {
         save();
       }}
     >
-      <input aria-label="Adapter id" value={id} maxLength={LIMITS.idLength} onChange={(e) => setId(e.target.value)} />
+      <input
+        aria-label="Adapter id"
+        value={id}
+        maxLength={LIMITS.idLength}
+        onChange={(e) => setId(e.target.value)}
+      />
       <select aria-label="Rank" value={rank} onChange={(e) => setRank(Number(e.target.value))}>
         {VLLM_LORA_RANKS.map((r) => (
           <option key={r}>{r}</option>
         ))}
       </select>
-      <input aria-label="Rate (req/s)" type="number" step="any" value={rate} onChange={(e) => setRate(e.target.value)} />
+      <input
+        aria-label="Rate (req/s)"
+        type="number"
+        step="any"
+        value={rate}
+        onChange={(e) => setRate(e.target.value)}
+      />
       <span className="row-actions">
         <button type="submit" className="btn tiny primary">
           Save
@@ -146,7 +182,11 @@ function EditRow({ a, onDone }: { a: Adapter; onDone: () => void }) {
           Cancel
         </button>
       </span>
-      {err && <span className="field-error row-error" title={err}>{err}</span>}
+      {err && (
+        <span className="field-error row-error" title={err}>
+          {err}
+        </span>
+      )}
     </form>
   );
 }
@@ -163,7 +203,10 @@ function AddAdapter({ taken }: { taken: readonly Adapter[] }) {
       onSubmit={(e) => {
         e.preventDefault();
         const name = id.trim() || `adapter-${taken.length}`;
-        const er = updateAdapters((list) => [...list, { id: name, rank: rank as LoraRank, rateRps: Number(rate) }]);
+        const er = updateAdapters((list) => [
+          ...list,
+          { id: name, rank: rank as LoraRank, rateRps: Number(rate) },
+        ]);
         setErr(er);
         if (!er) setId("");
       }}
@@ -176,7 +219,11 @@ function AddAdapter({ taken }: { taken: readonly Adapter[] }) {
         maxLength={LIMITS.idLength}
         onChange={(e) => setId(e.target.value)}
       />
-      <select aria-label="New adapter rank" value={rank} onChange={(e) => setRank(Number(e.target.value))}>
+      <select
+        aria-label="New adapter rank"
+        value={rank}
+        onChange={(e) => setRank(Number(e.target.value))}
+      >
         {VLLM_LORA_RANKS.map((r) => (
           <option key={r}>{r}</option>
         ))}
@@ -198,7 +245,13 @@ function AddAdapter({ taken }: { taken: readonly Adapter[] }) {
 }
 
 function BulkGenerate({ existing }: { existing: readonly Adapter[] }) {
-  const [spec, setSpec] = useState<BulkSpec>({ count: 500, ranks: [8, 16, 32], totalRateRps: 30, zipfAlpha: 1, idPrefix: "lora-" });
+  const [spec, setSpec] = useState<BulkSpec>({
+    count: 500,
+    ranks: [8, 16, 32],
+    totalRateRps: 30,
+    zipfAlpha: 1,
+    idPrefix: "lora-",
+  });
   const [err, setErr] = useState<string | null>(null);
   const run = (replace: boolean) => {
     const e = checkBulk(spec, replace ? 0 : existing.length);
@@ -209,32 +262,66 @@ function BulkGenerate({ existing }: { existing: readonly Adapter[] }) {
     setErr(er);
     if (!er) void planScenario();
   };
-  const num = (k: "count" | "totalRateRps" | "zipfAlpha") => (e: React.ChangeEvent<HTMLInputElement>) =>
-    setSpec((s) => ({ ...s, [k]: Number(e.target.value) }));
+  const num =
+    (k: "count" | "totalRateRps" | "zipfAlpha") => (e: React.ChangeEvent<HTMLInputElement>) =>
+      setSpec((s) => ({ ...s, [k]: Number(e.target.value) }));
   return (
     <fieldset className="bulk" data-testid="bulk-generate">
       <legend>Bulk generate</legend>
       <div className="row2">
         <label className="field">
           N adapters
-          <input type="number" min={1} max={LIMITS.adapters} value={spec.count} onChange={num("count")} data-testid="bulk-count" />
+          <input
+            type="number"
+            min={1}
+            max={LIMITS.adapters}
+            value={spec.count}
+            onChange={num("count")}
+            data-testid="bulk-count"
+          />
         </label>
         <label className="field">
           Total rate (req/s)
-          <input type="number" step="any" value={spec.totalRateRps} onChange={num("totalRateRps")} data-testid="bulk-rate" />
+          <input
+            type="number"
+            step="any"
+            value={spec.totalRateRps}
+            onChange={num("totalRateRps")}
+            data-testid="bulk-rate"
+          />
         </label>
         <label className="field">
           Zipf α
-          <input type="number" step="any" min={0} max={10} value={spec.zipfAlpha} onChange={num("zipfAlpha")} />
+          <input
+            type="number"
+            step="any"
+            min={0}
+            max={10}
+            value={spec.zipfAlpha}
+            onChange={num("zipfAlpha")}
+          />
         </label>
         <label className="field">
           Id prefix
-          <input value={spec.idPrefix} maxLength={100} onChange={(e) => setSpec((s) => ({ ...s, idPrefix: e.target.value }))} />
+          <input
+            value={spec.idPrefix}
+            maxLength={100}
+            onChange={(e) => setSpec((s) => ({ ...s, idPrefix: e.target.value }))}
+          />
         </label>
       </div>
-      <RankPicker label="Rank mix (cycled)" value={spec.ranks} onChange={(ranks) => setSpec((s) => ({ ...s, ranks }))} />
+      <RankPicker
+        label="Rank mix (cycled)"
+        value={spec.ranks}
+        onChange={(ranks) => setSpec((s) => ({ ...s, ranks }))}
+      />
       <div className="btn-row">
-        <button type="button" className="btn" onClick={() => run(true)} data-testid="bulk-replace-button">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => run(true)}
+          data-testid="bulk-replace-button"
+        >
           Replace all and plan
         </button>
         <button type="button" className="btn ghost" onClick={() => run(false)}>

@@ -21,7 +21,15 @@ import { GPUS } from "../../core/catalog/gpus";
 import { GPU_IDS, type GpuId } from "../../core/catalog/ids";
 import type { PlannedGpu } from "../../core/placement/types";
 import type { Adapter } from "../../core/scenario/schema";
-import { addGpu, isGpuBad, moveAdapter, removeGpu, selectGpu, useApp, type GpuPhase } from "../../state/store";
+import {
+  addGpu,
+  isGpuBad,
+  moveAdapter,
+  removeGpu,
+  selectGpu,
+  useApp,
+  type GpuPhase,
+} from "../../state/store";
 import { fmtGiB, fmtMoney, fmtMs, fmtRate, fmtTok } from "../format";
 import { memoryFor } from "../memory";
 
@@ -67,7 +75,10 @@ export function Board() {
   const [dragging, setDragging] = useState<string | null>(null);
   const [addType, setAddType] = useState<GpuId | "">("");
 
-  const byId = useMemo(() => new Map(scenario.workload.adapters.map((a) => [a.id, a])), [scenario.workload.adapters]);
+  const byId = useMemo(
+    () => new Map(scenario.workload.adapters.map((a) => [a.id, a])),
+    [scenario.workload.adapters],
+  );
   const sensors = useSensors(
     useSensor(MouseSensor, { activationConstraint: { distance: 4 } }),
     useSensor(TouchSensor, { activationConstraint: { delay: 180, tolerance: 6 } }),
@@ -83,22 +94,26 @@ export function Board() {
   );
   const announcements: Announcements = useMemo(
     () => ({
-      onDragStart: ({ active }) => `Picked up adapter ${String(active.data.current?.adapterId)}. Arrow keys move it between GPUs, space drops it, escape cancels.`,
+      onDragStart: ({ active }) =>
+        `Picked up adapter ${String(active.data.current?.adapterId)}. Arrow keys move it between GPUs, space drops it, escape cancels.`,
       onDragOver: ({ active, over }) =>
         `Adapter ${String(active.data.current?.adapterId)} is over ${over ? gpuName(over.data.current?.uid) : "no GPU"}.`,
       onDragEnd: ({ active, over }) =>
         `Adapter ${String(active.data.current?.adapterId)} dropped on ${over ? gpuName(over.data.current?.uid) : "no GPU"}.`,
-      onDragCancel: ({ active }) => `Moving adapter ${String(active.data.current?.adapterId)} was cancelled.`,
+      onDragCancel: ({ active }) =>
+        `Moving adapter ${String(active.data.current?.adapterId)} was cancelled.`,
     }),
     [gpuName],
   );
 
-  const onDragStart = (e: DragStartEvent) => setDragging(String(e.active.data.current?.adapterId ?? ""));
+  const onDragStart = (e: DragStartEvent) =>
+    setDragging(String(e.active.data.current?.adapterId ?? ""));
   const onDragEnd = (e: DragEndEvent) => {
     setDragging(null);
     const id = e.active.data.current?.adapterId as string | undefined;
     const to = e.over?.data.current?.uid as number | undefined;
-    if (id !== undefined && to !== undefined && to !== e.active.data.current?.fromUid) moveAdapter(id, to);
+    if (id !== undefined && to !== undefined && to !== e.active.data.current?.fromUid)
+      moveAdapter(id, to);
   };
 
   if (!plan) return null;
@@ -111,8 +126,9 @@ export function Board() {
       <div className="panel-head">
         <h2>Fleet board</h2>
         <p className="caption">
-          One card per GPU: engine flags, throughput vs demand, memory. Drag adapter chips between GPUs (mouse, touch, or
-          focus a chip and press space, arrows, space); both GPUs are re-estimated, then re-verified by the twin.
+          One card per GPU: engine flags, throughput vs demand, memory. Drag adapter chips between
+          GPUs (mouse, touch, or focus a chip and press space, arrows, space); both GPUs are
+          re-estimated, then re-verified by the twin.
         </p>
         <div className="board-actions">
           <label className="inline">
@@ -125,7 +141,12 @@ export function Board() {
               ))}
             </select>
           </label>
-          <button type="button" className="btn" data-testid="add-gpu-button" onClick={() => addGpu(addChoice)}>
+          <button
+            type="button"
+            className="btn"
+            data-testid="add-gpu-button"
+            onClick={() => addGpu(addChoice)}
+          >
             Add GPU
           </button>
         </div>
@@ -149,7 +170,10 @@ export function Board() {
               phase={phase[uids[i] ?? -1]}
               selected={selected === uids[i]}
               canRemove={plan.gpus.length > 1}
-              price={scenario.gpuTypes.find((o) => o.gpu === g.gpu)?.costPerHour ?? GPUS[g.gpu].costPerHour}
+              price={
+                scenario.gpuTypes.find((o) => o.gpu === g.gpu)?.costPerHour ??
+                GPUS[g.gpu].costPerHour
+              }
               model={scenario.model}
             />
           ))}
@@ -174,7 +198,17 @@ interface CardProps {
   model: string;
 }
 
-const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, canRemove, price, model }: CardProps) {
+const GpuCard = memo(function GpuCard({
+  uid,
+  index,
+  g,
+  byId,
+  phase,
+  selected,
+  canRemove,
+  price,
+  model,
+}: CardProps) {
   const { setNodeRef, isOver } = useDroppable({ id: `gpu-${uid}`, data: { uid, index } });
   const [expanded, setExpanded] = useState(false);
   const bad = isGpuBad(g);
@@ -195,7 +229,13 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
       aria-label={`GPU ${index + 1}: ${GPUS[g.gpu].displayName}, ${g.adapters.length} adapters${bad ? ", has a problem" : ""}`}
     >
       <header className="card-head">
-        <button type="button" className="card-title" onClick={() => selectGpu(uid)} aria-pressed={selected} title="Show this GPU in the charts">
+        <button
+          type="button"
+          className="card-title"
+          onClick={() => selectGpu(uid)}
+          aria-pressed={selected}
+          title="Show this GPU in the charts"
+        >
           <span className="gpu-no">GPU {index + 1}</span>
           <span className="gpu-type">{GPUS[g.gpu].displayName}</span>
         </button>
@@ -226,7 +266,13 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
           cls="predicted"
           pending={phase === "estimating"}
         />
-        <Bar label="verified" value={v?.throughputTokS} scale={scale} cls="verified" pending={phase === "verifying"} />
+        <Bar
+          label="verified"
+          value={v?.throughputTokS}
+          scale={scale}
+          cls="verified"
+          pending={phase === "verifying"}
+        />
       </div>
       <MemoryBar mem={mem} />
       {v && (
@@ -236,14 +282,23 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
           {v.extrapolated ? " · extrapolated latency model" : ""}
         </div>
       )}
-      {bad && <p className="problem" role="note">{g.problem ?? (v ? (v.memory.fits ? "starved" : "does not fit in memory") : "starved (estimate)")}</p>}
+      {bad && (
+        <p className="problem" role="note">
+          {g.problem ??
+            (v ? (v.memory.fits ? "starved" : "does not fit in memory") : "starved (estimate)")}
+        </p>
+      )}
       <div className="chips" aria-label={`Adapters on GPU ${index + 1}`}>
         {shown.map((id) => {
           const a = byId.get(id);
           return a ? (
             <Chip key={id} a={a} fromUid={uid} />
           ) : (
-            <span key={id} className="chip stale" title={`${id} is no longer in the scenario: re-plan`}>
+            <span
+              key={id}
+              className="chip stale"
+              title={`${id} is no longer in the scenario: re-plan`}
+            >
               <span className="chip-id">{id}</span>
             </span>
           );
@@ -259,7 +314,13 @@ const GpuCard = memo(function GpuCard({ uid, index, g, byId, phase, selected, ca
   );
 });
 
-function Bar(props: { label: string; value: number | undefined; scale: number; cls: string; pending?: boolean }) {
+function Bar(props: {
+  label: string;
+  value: number | undefined;
+  scale: number;
+  cls: string;
+  pending?: boolean;
+}) {
   const w = props.value === undefined ? 0 : Math.min(100, (props.value / props.scale) * 100);
   return (
     <div className={`bar-row ${props.cls}`}>
@@ -291,11 +352,16 @@ function MemoryBar({ mem }: { mem: ReturnType<typeof memoryFor> }) {
         aria-label={`Memory: weights ${fmtGiB(mem.weightsGiB)}, LoRA slots ${fmtGiB(mem.loraSlotsGiB)}, KV cache ${fmtGiB(mem.kvCacheGiB)} of ${fmtGiB(mem.totalGiB)}`}
       >
         {parts.map((p) => (
-          <span key={p.k} className={`mem-${p.k}`} style={{ width: `${Math.max(0, (p.v / total) * 100)}%` }} />
+          <span
+            key={p.k}
+            className={`mem-${p.k}`}
+            style={{ width: `${Math.max(0, (p.v / total) * 100)}%` }}
+          />
         ))}
       </div>
       <div className="mem-legend small muted">
-        W {fmtGiB(mem.weightsGiB)} · LoRA {fmtGiB(mem.loraSlotsGiB)} · KV {fmtGiB(mem.kvCacheGiB)} / {fmtGiB(mem.totalGiB)}
+        W {fmtGiB(mem.weightsGiB)} · LoRA {fmtGiB(mem.loraSlotsGiB)} · KV {fmtGiB(mem.kvCacheGiB)} /{" "}
+        {fmtGiB(mem.totalGiB)}
         {!mem.fits && <strong className="bad-text"> · does not fit</strong>}
       </div>
     </div>

@@ -52,7 +52,13 @@ export function Charts() {
   );
 }
 
-function ChartBox(props: { testid?: string; title: string; caption: string; children: React.ReactNode; wide?: boolean }) {
+function ChartBox(props: {
+  testid?: string;
+  title: string;
+  caption: string;
+  children: React.ReactNode;
+  wide?: boolean;
+}) {
   return (
     <figure className={`chart${props.wide ? " wide" : ""}`} data-testid={props.testid}>
       <figcaption>
@@ -89,7 +95,12 @@ const ThroughputChart = memo(function ThroughputChart({ plan }: { plan: Plan }) 
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
           <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
-          <Bar dataKey="verified" name="verified (twin)" fill={C.verified} isAnimationActive={false} />
+          <Bar
+            dataKey="verified"
+            name="verified (twin)"
+            fill={C.verified}
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
     </ChartBox>
@@ -129,7 +140,13 @@ const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; mod
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
-          <Bar dataKey="lora" name="LoRA slots" stackId="m" fill={C.lora} isAnimationActive={false} />
+          <Bar
+            dataKey="lora"
+            name="LoRA slots"
+            stackId="m"
+            fill={C.lora}
+            isAnimationActive={false}
+          />
           <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
           <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
           <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
@@ -161,7 +178,9 @@ function SelectedGpuCharts() {
           <TimeSeries d={d} />
         ) : (
           <p className="chart-empty muted">
-            {g && g.adapters.length === 0 ? "This GPU has no adapters." : "Simulating this GPU with the twin…"}
+            {g && g.adapters.length === 0
+              ? "This GPU has no adapters."
+              : "Simulating this GPU with the twin…"}
           </p>
         )}
       </ChartBox>
@@ -195,12 +214,38 @@ const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
           <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
-          <YAxis yAxisId="p" orientation="right" domain={[0, 100]} unit="%" tick={{ fontSize: 11 }} width={44} />
+          <YAxis
+            yAxisId="p"
+            orientation="right"
+            domain={[0, 100]}
+            unit="%"
+            tick={{ fontSize: 11 }}
+            width={44}
+          />
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line yAxisId="n" dataKey="waiting" stroke={C.waiting} dot={false} isAnimationActive={false} />
-          <Line yAxisId="n" dataKey="running" stroke={C.running} dot={false} isAnimationActive={false} />
-          <Line yAxisId="p" dataKey="kv" name="KV use %" stroke={C.kvUsage} dot={false} isAnimationActive={false} />
+          <Line
+            yAxisId="n"
+            dataKey="waiting"
+            stroke={C.waiting}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="n"
+            dataKey="running"
+            stroke={C.running}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="p"
+            dataKey="kv"
+            name="KV use %"
+            stroke={C.kvUsage}
+            dot={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
       <ResponsiveContainer width="100%" height={200}>
@@ -210,7 +255,13 @@ const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
           <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line dataKey="tput" name="throughput (tok/s)" stroke={C.tput} dot={false} isAnimationActive={false} />
+          <Line
+            dataKey="tput"
+            name="throughput (tok/s)"
+            stroke={C.tput}
+            dot={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>
@@ -226,7 +277,14 @@ function Latency({ d }: { d: TwinResult }) {
     <ResponsiveContainer width="100%" height={200}>
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-        <XAxis type="number" scale="log" domain={[1, "auto"]} allowDataOverflow unit=" ms" tick={{ fontSize: 11 }} />
+        <XAxis
+          type="number"
+          scale="log"
+          domain={[1, "auto"]}
+          allowDataOverflow
+          unit=" ms"
+          tick={{ fontSize: 11 }}
+        />
         <YAxis type="category" dataKey="name" tick={{ fontSize: 11 }} width={44} />
         <Tooltip formatter={(v) => `${Number(v).toFixed(1)} ms`} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
@@ -247,7 +305,11 @@ const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
   const data = [
     { name: "this plan", gpus: plan.gpus.length, starved: bad },
     { name: "lower bound", gpus: plan.lowerBoundGpus, starved: 0 },
-    ...Object.entries(plan.baselines).map(([name, b]) => ({ name, gpus: b.gpuCount, starved: b.starvedGpus })),
+    ...Object.entries(plan.baselines).map(([name, b]) => ({
+      name,
+      gpus: b.gpuCount,
+      starved: b.starvedGpus,
+    })),
   ];
   return (
     <ChartBox

@@ -32,7 +32,12 @@ export function Designer() {
   );
 }
 
-function Section(props: { title: string; children: React.ReactNode; open?: boolean; testid?: string }) {
+function Section(props: {
+  title: string;
+  children: React.ReactNode;
+  open?: boolean;
+  testid?: string;
+}) {
   return (
     <details className="section" open={props.open ?? true} data-testid={props.testid}>
       <summary>
@@ -55,7 +60,13 @@ function ModelSection() {
         <select
           id="model-select"
           value={model}
-          onChange={(e) => updateScenario((s) => ({ ...s, model: e.target.value as ModelId, engine: { ...s.engine, maxModelLen: undefined } }))}
+          onChange={(e) =>
+            updateScenario((s) => ({
+              ...s,
+              model: e.target.value as ModelId,
+              engine: { ...s.engine, maxModelLen: undefined },
+            }))
+          }
         >
           {MODEL_IDS.map((m) => (
             <option key={m} value={m}>
@@ -73,7 +84,8 @@ function ModelSection() {
             const v = e.target.value;
             updateScenario((s) => ({
               ...s,
-              objective: v === "slo" ? { ttftP99Ms: 2000, itlP99Ms: 100 } : (v as "min-gpus" | "min-cost"),
+              objective:
+                v === "slo" ? { ttftP99Ms: 2000, itlP99Ms: 100 } : (v as "min-gpus" | "min-cost"),
             }));
           }}
         >
@@ -143,13 +155,17 @@ function GpuSection() {
                     }}
                   />
                 </td>
-                <td title={`${GPUS[g].memoryGiB} GiB, ${GPUS[g].memoryBandwidthTBs} TB/s`}>{GPUS[g].displayName}</td>
+                <td title={`${GPUS[g].memoryGiB} GiB, ${GPUS[g].memoryBandwidthTBs} TB/s`}>
+                  {GPUS[g].displayName}
+                </td>
                 <td>
                   {o && (
                     <InlineNum
                       label={`${g} price per hour`}
                       value={o.costPerHour}
-                      onCommit={(v) => (v === undefined ? "required" : setOffer(g, { costPerHour: v }))}
+                      onCommit={(v) =>
+                        v === undefined ? "required" : setOffer(g, { costPerHour: v })
+                      }
                     />
                   )}
                 </td>
@@ -216,18 +232,31 @@ function InlineNum(props: {
 
 function EngineSection() {
   const e = useApp((s) => s.scenario.engine);
-  const set = (patch: Partial<FleetScenario["engine"]>) => updateScenario((s) => ({ ...s, engine: { ...s.engine, ...patch } }));
+  const set = (patch: Partial<FleetScenario["engine"]>) =>
+    updateScenario((s) => ({ ...s, engine: { ...s.engine, ...patch } }));
   return (
     <Section title="Engine flags (blank = planner chooses)" open={false}>
       <div className="row2">
-        <NumField label="--max-loras" optional value={e.maxLoras} onCommit={(v) => set({ maxLoras: v })} />
-        <NumField label="--max-cpu-loras" optional value={e.maxCpuLoras} onCommit={(v) => set({ maxCpuLoras: v })} />
+        <NumField
+          label="--max-loras"
+          optional
+          value={e.maxLoras}
+          onCommit={(v) => set({ maxLoras: v })}
+        />
+        <NumField
+          label="--max-cpu-loras"
+          optional
+          value={e.maxCpuLoras}
+          onCommit={(v) => set({ maxCpuLoras: v })}
+        />
         <div className="field">
           <label htmlFor="max-lora-rank">--max-lora-rank</label>
           <select
             id="max-lora-rank"
             value={e.maxLoraRank ?? ""}
-            onChange={(ev) => set({ maxLoraRank: ev.target.value === "" ? undefined : Number(ev.target.value) })}
+            onChange={(ev) =>
+              set({ maxLoraRank: ev.target.value === "" ? undefined : Number(ev.target.value) })
+            }
           >
             <option value="">auto</option>
             {VLLM_MAX_LORA_RANKS.map((r) => (
@@ -237,7 +266,12 @@ function EngineSection() {
             ))}
           </select>
         </div>
-        <NumField label="--max-num-seqs" optional value={e.maxNumSeqs} onCommit={(v) => set({ maxNumSeqs: v })} />
+        <NumField
+          label="--max-num-seqs"
+          optional
+          value={e.maxNumSeqs}
+          onCommit={(v) => set({ maxNumSeqs: v })}
+        />
         <NumField
           label="--max-num-batched-tokens"
           optional
@@ -250,7 +284,12 @@ function EngineSection() {
           value={e.gpuMemoryUtilization}
           onCommit={(v) => set({ gpuMemoryUtilization: v })}
         />
-        <NumField label="--max-model-len" optional value={e.maxModelLen} onCommit={(v) => set({ maxModelLen: v })} />
+        <NumField
+          label="--max-model-len"
+          optional
+          value={e.maxModelLen}
+          onCommit={(v) => set({ maxModelLen: v })}
+        />
       </div>
     </Section>
   );
@@ -264,7 +303,13 @@ function WorkloadSection() {
   return (
     <Section title="Load generator" open={false}>
       <div className="row2">
-        <NumField label="Window" unit="s" value={w.durationS} onCommit={(v) => set({ durationS: v })} hint="twin run per GPU" />
+        <NumField
+          label="Window"
+          unit="s"
+          value={w.durationS}
+          onCommit={(v) => set({ durationS: v })}
+          hint="twin run per GPU"
+        />
         <NumField label="Seed" value={w.seed} onCommit={(v) => set({ seed: v })} />
         <div className="field">
           <label htmlFor="lengths-select">Request lengths</label>
@@ -274,13 +319,16 @@ function WorkloadSection() {
             onChange={(e) => {
               const v = e.target.value;
               if (v === "sharegpt") set({ lengths: { profile: "sharegpt" } });
-              else if (v === "fixed") set({ lengths: { profile: "fixed", promptTokens: 256, outputTokens: 256 } });
+              else if (v === "fixed")
+                set({ lengths: { profile: "fixed", promptTokens: 256, outputTokens: 256 } });
             }}
           >
             <option value="sharegpt">ShareGPT (measured runs)</option>
             <option value="fixed">Fixed</option>
             {lp.profile === "uniform" && <option value="uniform">Uniform</option>}
-            {lp.profile === "empirical" && <option value="empirical">From trace ({lp.promptTokens.length} samples)</option>}
+            {lp.profile === "empirical" && (
+              <option value="empirical">From trace ({lp.promptTokens.length} samples)</option>
+            )}
           </select>
         </div>
         {lp.profile === "fixed" && (
@@ -304,14 +352,23 @@ function WorkloadSection() {
           <select
             id="arrival-select"
             value={w.arrival.kind}
-            onChange={(e) => set({ arrival: e.target.value === "gamma" ? { kind: "gamma", cv: 2 } : { kind: "poisson" } })}
+            onChange={(e) =>
+              set({
+                arrival:
+                  e.target.value === "gamma" ? { kind: "gamma", cv: 2 } : { kind: "poisson" },
+              })
+            }
           >
             <option value="poisson">Poisson</option>
             <option value="gamma">Bursty (Gamma)</option>
           </select>
         </div>
         {w.arrival.kind === "gamma" && (
-          <NumField label="Burstiness CV" value={w.arrival.cv} onCommit={(v) => set({ arrival: { kind: "gamma", cv: v ?? 1 } })} />
+          <NumField
+            label="Burstiness CV"
+            value={w.arrival.cv}
+            onCommit={(v) => set({ arrival: { kind: "gamma", cv: v ?? 1 } })}
+          />
         )}
         <NumField
           label="Client queue cap"
@@ -334,13 +391,24 @@ function TraceSection() {
   return (
     <Section title="Import a request trace" testid="trace-section">
       <p className="muted small">
-        Azure LLM inference trace CSV (<code>TIMESTAMP,ContextTokens,GeneratedTokens</code>) or the processed form (
-        <code>arrived_at,num_prefill_tokens,num_decode_tokens</code>). Requests are spread over N adapters by a Zipf law;
-        the scenario keeps the fitted per-adapter rates and a length profile.
+        Azure LLM inference trace CSV (<code>TIMESTAMP,ContextTokens,GeneratedTokens</code>) or the
+        processed form (<code>arrived_at,num_prefill_tokens,num_decode_tokens</code>). Requests are
+        spread over N adapters by a Zipf law; the scenario keeps the fitted per-adapter rates and a
+        length profile.
       </p>
       <div className="row2">
-        <NumField label="Adapters" value={adapters} onCommit={(v) => (v && v >= 1 && v <= 20000 ? (setAdapters(Math.round(v)), null) : "1..20,000")} />
-        <NumField label="Zipf α" value={alpha} onCommit={(v) => (v !== undefined && v >= 0 && v <= 10 ? (setAlpha(v), null) : "0..10")} />
+        <NumField
+          label="Adapters"
+          value={adapters}
+          onCommit={(v) =>
+            v && v >= 1 && v <= 20000 ? (setAdapters(Math.round(v)), null) : "1..20,000"
+          }
+        />
+        <NumField
+          label="Zipf α"
+          value={alpha}
+          onCommit={(v) => (v !== undefined && v >= 0 && v <= 10 ? (setAlpha(v), null) : "0..10")}
+        />
         <NumField
           label="Rate scale"
           value={scale}
@@ -388,13 +456,26 @@ function SavedSection() {
           setName("");
         }}
       >
-        <input aria-label="Scenario name" placeholder="name" value={name} maxLength={80} onChange={(e) => setName(e.target.value)} />
-        <button type="submit" className="btn" disabled={!name.trim()} data-testid="save-scenario-button">
+        <input
+          aria-label="Scenario name"
+          placeholder="name"
+          value={name}
+          maxLength={80}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <button
+          type="submit"
+          className="btn"
+          disabled={!name.trim()}
+          data-testid="save-scenario-button"
+        >
           Save
         </button>
       </form>
       {saved.length === 0 ? (
-        <p className="muted small">Nothing saved yet. Your working scenario is kept automatically in this browser.</p>
+        <p className="muted small">
+          Nothing saved yet. Your working scenario is kept automatically in this browser.
+        </p>
       ) : (
         <ul className="saved-list" data-testid="saved-list">
           {saved.map((m) => (
@@ -403,10 +484,19 @@ function SavedSection() {
               <span className="muted small">
                 {m.adapters} adapters · {new Date(m.savedAt).toLocaleString()}
               </span>
-              <button type="button" className="btn small" onClick={() => void loadNamedScenario(m.name)}>
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => void loadNamedScenario(m.name)}
+              >
                 Open
               </button>
-              <button type="button" className="btn small ghost" onClick={() => void deleteNamedScenario(m.name)} aria-label={`Delete ${m.name}`}>
+              <button
+                type="button"
+                className="btn small ghost"
+                onClick={() => void deleteNamedScenario(m.name)}
+                aria-label={`Delete ${m.name}`}
+              >
                 Delete
               </button>
             </li>

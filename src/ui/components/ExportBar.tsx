@@ -29,7 +29,8 @@ export function ExportBar() {
         disabled={!hasPlan}
         onClick={() => {
           const { plan, scenario } = get();
-          if (plan) download("lora-fleet-assignment.csv", assignmentCsv(plan, scenario), "text/csv");
+          if (plan)
+            download("lora-fleet-assignment.csv", assignmentCsv(plan, scenario), "text/csv");
         }}
       >
         Assignment CSV
@@ -38,7 +39,9 @@ export function ExportBar() {
         type="button"
         className="btn small"
         data-testid="export-scenario-button"
-        onClick={() => download("lora-fleet-scenario.json", scenarioJson(get().scenario), "application/json")}
+        onClick={() =>
+          download("lora-fleet-scenario.json", scenarioJson(get().scenario), "application/json")
+        }
       >
         Scenario JSON
       </button>

@@ -24,22 +24,46 @@ export function FleetSummary() {
   const bad = plan.gpus.filter(isGpuBad).length;
   const baselines = Object.entries(plan.baselines);
   return (
-    <section className="panel summary" aria-label="Fleet summary" data-testid="fleet-summary" data-gpu-count={plan.gpus.length}>
+    <section
+      className="panel summary"
+      aria-label="Fleet summary"
+      data-testid="fleet-summary"
+      data-gpu-count={plan.gpus.length}
+    >
       <div className="panel-head">
         <h2>Fleet</h2>
-        {stale && <span className="pill warn">scenario changed since this plan — re-plan to update</span>}
+        {stale && (
+          <span className="pill warn">scenario changed since this plan — re-plan to update</span>
+        )}
       </div>
       <div className="stats">
-        <Stat label="GPUs" value={String(plan.gpus.length)} sub={`lower bound ${plan.lowerBoundGpus}`} />
-        <Stat label="Cost" value={`${fmtMoney(plan.costPerHour)}/h`} sub={`${fmtMoney(plan.costPerHour * 730)}/month`} />
-        <Stat label="Demand" value={`${fmtTok(demand)} tok/s`} sub={`${fmtInt(adapters)} adapters`} />
+        <Stat
+          label="GPUs"
+          value={String(plan.gpus.length)}
+          sub={`lower bound ${plan.lowerBoundGpus}`}
+        />
+        <Stat
+          label="Cost"
+          value={`${fmtMoney(plan.costPerHour)}/h`}
+          sub={`${fmtMoney(plan.costPerHour * 730)}/month`}
+        />
+        <Stat
+          label="Demand"
+          value={`${fmtTok(demand)} tok/s`}
+          sub={`${fmtInt(adapters)} adapters`}
+        />
         <Stat label="Predicted" value={`${fmtTok(predicted)} tok/s`} sub="quick estimate" />
         <Stat
           label="Verified (twin)"
           value={verifiedAll ? `${fmtTok(verified)} tok/s` : "…"}
           sub={verifiedAll ? "all GPUs simulated" : "verifying in background"}
         />
-        <Stat label="Starved / not fitting" value={String(bad)} sub={bad ? "see red cards" : "none"} tone={bad ? "bad" : "good"} />
+        <Stat
+          label="Starved / not fitting"
+          value={String(bad)}
+          sub={bad ? "see red cards" : "none"}
+          tone={bad ? "bad" : "good"}
+        />
       </div>
       {baselines.length > 0 && (
         <table className="baselines">
@@ -73,14 +97,17 @@ export function FleetSummary() {
       <ExportBar />
       {trace && (
         <p className="muted small">
-          Workload from trace <strong>{trace.source}</strong> ({trace.format}, {fmtInt(trace.rows)} rows
-          {trace.skippedRows ? `, ${fmtInt(trace.skippedRows)} skipped` : ""}). The link and saved copy keep its fitted
-          per-adapter rates and a length profile, not the raw rows.
+          Workload from trace <strong>{trace.source}</strong> ({trace.format}, {fmtInt(trace.rows)}{" "}
+          rows
+          {trace.skippedRows ? `, ${fmtInt(trace.skippedRows)} skipped` : ""}). The link and saved
+          copy keep its fitted per-adapter rates and a length profile, not the raw rows.
           {traceInfo && traceInfo.result.skippedMessages.length > 0 && (
             <>
               {" "}
               First skipped rows:{" "}
-              <span className="skipped-rows">{traceInfo.result.skippedMessages.slice(0, 3).join("; ")}</span>
+              <span className="skipped-rows">
+                {traceInfo.result.skippedMessages.slice(0, 3).join("; ")}
+              </span>
             </>
           )}
         </p>

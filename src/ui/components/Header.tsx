@@ -26,14 +26,15 @@ export function Header() {
     if (p) download("lora-fleet-plan.json", planJson(p), "application/json");
   };
 
-
-
-
   return (
     <header className="app-header">
       <div className="brand">
         <h1>LoRA Fleet Planner</h1>
-        <span className="backend-badge" data-testid="backend-badge" title="Which estimator answers quick what-ifs">
+        <span
+          className="backend-badge"
+          data-testid="backend-badge"
+          title="Which estimator answers quick what-ifs"
+        >
           estimator: {backend}
         </span>
       </div>
@@ -47,10 +48,21 @@ export function Header() {
         >
           {hasPlan ? "Re-plan" : "Plan"}
         </button>
-        <button type="button" className="btn" data-testid="share-button" onClick={() => void onShare()}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="share-button"
+          onClick={() => void onShare()}
+        >
           Share link
         </button>
-        <button type="button" className="btn" data-testid="export-plan-button" onClick={exportPlan} disabled={!hasPlan}>
+        <button
+          type="button"
+          className="btn"
+          data-testid="export-plan-button"
+          onClick={exportPlan}
+          disabled={!hasPlan}
+        >
           Export plan
         </button>
       </div>
@@ -58,9 +70,19 @@ export function Header() {
         <div className="share-box">
           <label>
             Share link{" "}
-            <input readOnly value={shared} onFocus={(e) => e.currentTarget.select()} aria-label="Share link" />
+            <input
+              readOnly
+              value={shared}
+              onFocus={(e) => e.currentTarget.select()}
+              aria-label="Share link"
+            />
           </label>
-          <button type="button" className="btn small" onClick={() => setShared(null)} aria-label="Close share link">
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => setShared(null)}
+            aria-label="Close share link"
+          >
             ×
           </button>
         </div>

@@ -27,7 +27,12 @@ export function JobBar() {
         <div className="progress-fill" style={{ width: pct === undefined ? "30%" : `${pct}%` }} />
       </div>
       <span className="job-message">{job.message}</span>
-      <button type="button" className="btn small danger" data-testid="cancel-job-button" onClick={cancelJob}>
+      <button
+        type="button"
+        className="btn small danger"
+        data-testid="cancel-job-button"
+        onClick={cancelJob}
+      >
         Cancel
       </button>
     </div>

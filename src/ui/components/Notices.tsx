@@ -13,7 +13,12 @@ export function Notices() {
             {errors.map((n) => (
               <li key={n.id}>
                 <span>{n.text}</span>
-                <button type="button" className="btn small" onClick={() => dismissNotice(n.id)} aria-label="Dismiss">
+                <button
+                  type="button"
+                  className="btn small"
+                  onClick={() => dismissNotice(n.id)}
+                  aria-label="Dismiss"
+                >
                   Dismiss
                 </button>
               </li>
@@ -25,7 +30,12 @@ export function Notices() {
         {infos.map((n) => (
           <div className="toast" key={n.id}>
             <span>{n.text}</span>
-            <button type="button" className="btn small ghost" onClick={() => dismissNotice(n.id)} aria-label="Dismiss">
+            <button
+              type="button"
+              className="btn small ghost"
+              onClick={() => dismissNotice(n.id)}
+              aria-label="Dismiss"
+            >
               ×
             </button>
           </div>

@@ -81,7 +81,12 @@ export function NumField(props: {
   );
 }
 
-export function RankPicker(props: { value: number[]; onChange: (r: number[]) => void; label?: string; options?: number[] }) {
+export function RankPicker(props: {
+  value: number[];
+  onChange: (r: number[]) => void;
+  label?: string;
+  options?: number[];
+}) {
   const opts = props.options ?? [8, 16, 32, 64, 128];
   return (
     <fieldset className="rank-picker">
@@ -93,7 +98,9 @@ export function RankPicker(props: { value: number[]; onChange: (r: number[]) => 
             checked={props.value.includes(r)}
             onChange={(e) =>
               props.onChange(
-                e.target.checked ? [...props.value, r].sort((a, b) => a - b) : props.value.filter((x) => x !== r),
+                e.target.checked
+                  ? [...props.value, r].sort((a, b) => a - b)
+                  : props.value.filter((x) => x !== r),
               )
             }
           />
