@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFleetRequest } from "../../src/core/placement/fleetSchema";
+import { parseFleetFile, parseFleetRequest } from "../../src/core/placement/fleetSchema";
 
 describe("parseFleetRequest (worker boundary)", () => {
   const ok = {
@@ -32,6 +32,15 @@ describe("parseFleetRequest (worker boundary)", () => {
       /^workload\.trace\.adapter\[1\]: adapter index 5 is out of range/,
     );
     bad({ objective: { ttftP99Ms: -1 } }, /^objective/);
-    expect(() => parseFleetRequest("nope")).toThrow(/must be an object/);
+    expect(() => parseFleetRequest("nope")).toThrow(/^request: must be an object/);
+    expect(() => parseFleetFile(5)).toThrow(/^fleet: must be an object/);
+    expect(() =>
+      parseFleetFile({
+        model: ok.model,
+        gpuTypes: ok.gpuTypes,
+        workload: { adapters: [] },
+        extra: 1,
+      }),
+    ).toThrow(/^fleet: unknown field "extra"; allowed: version, model/);
   });
 });

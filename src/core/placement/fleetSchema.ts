@@ -178,9 +178,13 @@ export function parseFleetRequest(input: unknown): FleetRequest {
 
 function firstError(error: z.ZodError): InputError {
   const [first] = error.issues;
-  if (!first) return new InputError("", "invalid input");
+  if (!first) return new InputError("request", "invalid input");
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more issue(s))` : "";
-  return new InputError(formatPath(first.path), `${first.message.replace(/\s+/g, " ")}${more}`);
+  // an issue with the whole input is reported on the field "request"
+  return new InputError(
+    formatPath(first.path) || "request",
+    `${first.message.replace(/\s+/g, " ")}${more}`,
+  );
 }
 
 /** A short rendering of a user value for messages. */
@@ -240,13 +244,14 @@ export function parseFleetFile(input: unknown): FleetFile {
   const r = FleetFileSchema.safeParse(input, { error: errorMap });
   if (r.success) return r.data;
   const [first] = r.error.issues;
-  if (!first) throw new InputError("", "invalid fleet file");
+  if (!first) throw new InputError("fleet", "invalid fleet file");
   const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more issue(s))` : "";
   let message = first.message.replace(/\s+/g, " ");
   if (first.code === "unrecognized_keys" && first.path.length === 0) {
     message += "; allowed: version, model, gpuTypes, objective, engine, workload, trace";
   }
-  throw new InputError(formatPath(first.path), `${message}${more}`);
+  // an issue with the whole input is reported on the field "fleet"
+  throw new InputError(formatPath(first.path) || "fleet", `${message}${more}`);
 }
 
 export interface FleetConversion {
