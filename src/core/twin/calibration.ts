@@ -115,7 +115,7 @@ function scaleCoefficients(
       perPrefillAttnMs: (4 * model.layers * model.attentionHeads * model.headDim) / flopPerMs,
     },
     lora: {
-      fixedMs: c.lora.fixedMs,
+      kernelFloorUs: c.lora.kernelFloorUs,
       idleCtaNs: c.lora.idleCtaNs * computeRatio,
       activeCtaNs: c.lora.activeCtaNs * computeRatio,
     },

@@ -18,7 +18,7 @@
  * per GPU adapter slot (`max_loras + 1`, `vllm/lora/ops/triton_ops/lora_shrink_op.py`: "This
  * grid formulation maximizes parallelization at the cost of wasteful thread block launch"),
  * and CTAs of empty slots exit at once. So the LoRA cost is
- *   fixed + idleCta × (all CTAs launched) + activeCta × (CTAs that do work),
+ *   kernels × floor + idleCta × (all CTAs launched) + activeCta × (CTAs that do work),
  * with shrink grid = splitK · ⌈M/32⌉ · ⌈R/16⌉ · slices · (maxLoras+1) (splitK = 64 if M < 128
  * else 8) and expand grid = ⌈M/64⌉ · ⌈N/128⌉ · slices · (maxLoras+1), M = tokens in the step
  * (padded to the CUDA-graph size when ≤ 512), R = maxLoraRank, N = widest output of the layer;
@@ -53,8 +53,11 @@ export const DECODE_TILE_ROWS = 128;
 
 /** Coefficients of the LoRA kernels' cost. */
 export interface LoraCoefficients {
-  /** ms per step whose batch has any LoRA request */
-  fixedMs: number;
+  /**
+   * µs every LoRA kernel takes at least, even with nothing to do (launch and drain of a tiny
+   * kernel inside a CUDA graph); a step runs `layers × 2 × wrapped linears` of them.
+   */
+  kernelFloorUs: number;
   /** ns per CTA launched (most exit at once) */
   idleCtaNs: number;
   /** ns per CTA that multiplies */
@@ -111,6 +114,8 @@ export interface LoraShape {
   layers: number;
   /** query heads per KV head (grouped-query attention) */
   gqaGroup: number;
+  /** LoRA kernels per transformer block: a shrink and an expand per wrapped linear */
+  kernelsPerLayer: number;
   /** total slices over the ops of one block */
   slices: number;
   /** Σ over ops of slices × ⌈input width / 256⌉ (shrink split-K blocks with work when M < 128) */
@@ -130,6 +135,7 @@ export function loraShape(model: ModelSpec): LoraShape {
   }
   return {
     layers: model.layers,
+    kernelsPerLayer: 2 * loraOps(model).length,
     gqaGroup: model.attentionHeads / model.kvHeads,
     slices,
     shrinkSplitsSmallM,
@@ -231,7 +237,7 @@ export function stepMs(
     c.scheduler.perSkippedUs * 1e-3 * s.skipped;
   if (s.adapters > 0) {
     t +=
-      c.lora.fixedMs +
+      1e-3 * c.lora.kernelFloorUs * shape.kernelsPerLayer * shape.layers +
       1e-6 * c.lora.idleCtaNs * launchedLoraCtas(shape, s.tokens, maxLoras, maxRank) +
       1e-6 *
         c.lora.activeCtaNs *
