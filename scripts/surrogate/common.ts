@@ -1,12 +1,13 @@
 /**
  * Node helpers of the surrogate pipeline: the twin's fingerprint, the dataset cache under
- * `bench/out/surrogate/datasets/` (git-ignored), and generation over worker_threads.
+ * `bench/out/surrogate/datasets/` (git-ignored; keyed by pair, design version and seed, sample
+ * range and twin fingerprint), and generation over worker_threads.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateDataset, type Dataset } from "../../src/core/surrogate/dataset";
+import { generateDataset, refreshFeatures, type Dataset } from "../../src/core/surrogate/dataset";
 import { DESIGN_VERSION, type DatasetSpec } from "../../src/core/surrogate/design";
 import { createNodeRunner } from "./node-runner";
 
@@ -73,7 +74,9 @@ export async function loadOrGenerate(
   const fp = twinFingerprint();
   const path = datasetPath(spec, fp);
   if (opts.cache !== false && existsSync(path)) {
-    return JSON.parse(readFileSync(path, "utf8")) as CachedDataset;
+    // labels are the twin's (expensive, cached); features are recomputed by this build (~2 ms/row)
+    const cached = JSON.parse(readFileSync(path, "utf8")) as CachedDataset;
+    return { ...refreshFeatures(cached), twinFingerprint: cached.twinFingerprint };
   }
   const runner = createNodeRunner(opts.threads);
   const log = opts.log ?? (() => {});

@@ -160,3 +160,23 @@ export async function generateDataset(
     twinMs,
   };
 }
+
+/**
+ * Recompute every row's features with this build's {@link FEATURE_NAMES} (labels are kept):
+ * sample i is reproducible from (spec, i), so a dataset outlives feature changes and only the
+ * twin runs are expensive. Throws when the dataset comes from another design version.
+ */
+export function refreshFeatures(ds: Dataset): Dataset {
+  if (ds.designVersion !== DESIGN_VERSION) {
+    throw new Error(
+      `dataset of design version ${ds.designVersion} cannot be refreshed by design version ${DESIGN_VERSION}; regenerate it`,
+    );
+  }
+  const x = new Float32Array(FEATURE_COUNT);
+  const rows = ds.rows.map((r) => {
+    const { scenario } = designScenario(ds.spec, r.index);
+    extractFeatures(loadScenario(scenario), x);
+    return { ...r, features: Array.from(x) };
+  });
+  return { ...ds, featureNames: [...FEATURE_NAMES], rows };
+}

@@ -15,7 +15,7 @@ import { kvBytesPerToken, loraAdapterBytes, weightsBytes } from "../catalog/deri
 import type { LengthProfile } from "../scenario/schema";
 import type { ResolvedScenario } from "../scenario/resolve";
 import { memoryPlan } from "../twin/simulate";
-import { fluidEstimate } from "./physics";
+import { contentionEstimate, fluidEstimate, rateHistogram } from "./physics";
 import type { MemoryReport } from "../twin/types";
 import {
   clipOutputTokens,
@@ -210,6 +210,36 @@ export const FEATURES: readonly FeatureDef[] = [
     name: "log2TopSlotsBatch",
     group: "physics",
     doc: "log2 (1 + requests the maxLoras busiest adapters keep in flight: Σ_top rate × residence)",
+  },
+  {
+    name: "log2CycleOverResidence",
+    group: "physics",
+    doc: "log2 (1 + slot polling cycle / residence): how many residences a cold adapter waits",
+  },
+  {
+    name: "log2CycleOverWindow",
+    group: "physics",
+    doc: "log2 polling cycle / window (floored at 2^-14)",
+  },
+  {
+    name: "fluidWindowLoss",
+    group: "physics",
+    doc: "share of the window's tokens left unfinished by waiting T/2 + R at its end (0..1)",
+  },
+  {
+    name: "log2SkipShare",
+    group: "physics",
+    doc: "log2 (1 + scheduler skip cost per step / step time) from the waiting queue",
+  },
+  {
+    name: "log2Waiting",
+    group: "physics",
+    doc: "log2 (1 + mean waiting requests: contention queue or overload growth, capped)",
+  },
+  {
+    name: "log2OverloadQueue",
+    group: "physics",
+    doc: "log2 (1 + client queue at the window's end from overload alone, min(cap, (λ − μ) D))",
   },
   // ---- hardware ----
   { name: "log2BandwidthTBs", group: "hardware", doc: "log2 GPU memory bandwidth, TB/s" },
@@ -406,10 +436,15 @@ export function extractFeatures(
     adapters: n,
     kvTokens: memory.kvCacheTokens,
   });
+  const cont = contentionEstimate(s, {
+    h: rateHistogram(t.rates),
+    rateRps: rateSum,
+    prompt: meanPrompt,
+    output: meanOutput,
+    fluid,
+  });
   // one request's residence in the batch (s): its output tokens at the step time at load
   const residenceS = (Math.max(1, meanOutput) * fluid.stepMsAtLoad) / 1000;
-  let activeResidence = 0;
-  for (let i = 0; i < n; i++) activeResidence += -Math.expm1(-t.rates[i]! * residenceS);
   let topRate = 0;
   for (let i = 0; i < slots; i++) topRate += sorted[i]!;
   const values = [
@@ -447,8 +482,14 @@ export function extractFeatures(
     log2(fluid.stepMsAtMax),
     log2(1 + fluid.batchAtLoad),
     log2(fluid.stepMsAtLoad),
-    log2(Math.max(activeResidence, 1e-3) / e.maxLoras),
+    log2(Math.max(cont.activeOverSlots, 1e-3)),
     log2(1 + topRate * residenceS),
+    log2(1 + cont.cycleS / cont.residenceS),
+    log2(Math.max(cont.cycleS / w.durationS, 2 ** -14)),
+    cont.windowLoss,
+    log2(1 + cont.skipMs / fluid.stepMsAtLoad),
+    log2(1 + cont.waiting),
+    log2(1 + cont.overloadQueue),
     log2(g.memoryBandwidthTBs),
     log2(g.bf16Tflops),
     log2(g.memoryGiB),
