@@ -1,4 +1,6 @@
 /// <reference types="vitest/config" />
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
 
@@ -31,10 +33,49 @@ function cspMetaTag(): Plugin {
   };
 }
 
+/** Files of a surrogate model directory (see src/core/surrogate/runtime.ts, MODEL_FILES). */
+const MODEL_FILES = ["model.json", "weights.bin", "normalisation.json"];
+
+/** `<model>__<gpu>` directories under public/models/ holding a complete model. */
+export function shippedModels(root = import.meta.dirname): string[] {
+  const dir = join(root, "public", "models");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^[\w.-]+__[\w.-]+$/.test(d.name))
+    .map((d) => d.name)
+    .filter((name) => MODEL_FILES.every((f) => existsSync(join(dir, name, f))))
+    .sort();
+}
+
+/**
+ * `models/index.json`: the shipped surrogate models, so the app's workers know which
+ * (model, GPU) pairs have one without probing URLs (a 404 per missing pair would also be a
+ * console error). Emitted into the build and served by the dev server.
+ */
+function modelsManifest(): Plugin {
+  const body = () => JSON.stringify({ format: "lfp-models", models: shippedModels() }) + "\n";
+  return {
+    name: "lfp-models-manifest",
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.split("?")[0]?.endsWith("/models/index.json")) {
+          res.setHeader("Content-Type", "application/json");
+          res.end(body());
+          return;
+        }
+        next();
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: "asset", fileName: "models/index.json", source: body() });
+    },
+  };
+}
+
 export default defineConfig({
   // Relative asset URLs so the build works from any sub-path of a static host.
   base: "./",
-  plugins: [react(), cspMetaTag()],
+  plugins: [react(), cspMetaTag(), modelsManifest()],
   worker: {
     format: "es",
   },

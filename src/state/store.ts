@@ -3,11 +3,24 @@
  * through `updateScenario`, which persists it to IndexedDB and (debounced) to the URL hash.
  * The plan is derived from it by jobs that run in workers; a job that fails or is cancelled
  * leaves the last good plan in place.
+ *
+ * Planning runs `planFleet` in the plan worker (surrogate estimates, twin verification in
+ * nested workers). The placement is shown as soon as it is done; the job then becomes the
+ * verification of that placement, whose verdicts update the cards as they arrive (batched per
+ * animation frame); the final plan (after the planner's repairs and baselines) replaces it.
  */
+import { startTransition } from "react";
 import { create } from "zustand";
 import { GPUS } from "../core/catalog/gpus";
 import type { GpuId } from "../core/catalog/ids";
-import type { GpuEstimate, Plan, PlannedGpu } from "../core/placement/types";
+import type {
+  GpuEstimate,
+  LowerBound,
+  Plan,
+  PlannedEngine,
+  PlannedGpu,
+  TwinVerdict,
+} from "../core/placement/types";
 import type { Adapter } from "../core/scenario/schema";
 import type { TwinResult } from "../core/twin/types";
 import {
@@ -18,26 +31,33 @@ import {
   parseFleetScenarioJson,
   shareScenario,
   type FleetScenario,
+  type PlacementOverride,
 } from "./fleet";
 import { adapterDemand, assignmentKey, demandOf, engineFor, gpuScenario } from "./jobs/assign";
-import { problemOf } from "./jobs/interimPlanner";
+import { estimateProblem, gpuProblem, verdictProblem } from "./jobs/problems";
 import {
+  BROWSER_TRAINING,
   codecBridge,
   crashBusyWorkers,
-  estimateInWorker,
-  estimatorBackend,
+  estimateGpusInWorker,
+  forgetLoadedModels,
   importTraceInWorker,
   planFleetInWorker,
+  planRequestInWorker,
+  runTwinInWorker,
   toVerified,
+  trainSurrogateInWorker,
   twinDetailsInWorker,
   verifyInWorkers,
+  type EstimatorReport,
 } from "./jobs/services";
 import type { TraceImportOptions, TraceImportResult } from "./jobs/traceTypes";
 import { isCancel } from "./jobs/workerBridge";
 import { vllmArgsFor } from "./jobs/vllmArgs";
+import { pairKey, saveTrained } from "./models";
 import * as persist from "./persist";
 
-export type JobKind = "plan" | "verify" | "estimate" | "trace" | "details";
+export type JobKind = "plan" | "verify" | "estimate" | "trace" | "details" | "train";
 
 export interface JobView {
   id: number;
@@ -83,7 +103,8 @@ export interface AppState {
   details: Record<string, TwinResult>;
   job: JobView | null;
   notices: Notice[];
-  backend: string;
+  /** which estimator answered the last plan or edit (the backend badge) */
+  estimator: EstimatorReport | null;
   traceInfo: TraceInfo | null;
   saved: persist.SavedMeta[];
 }
@@ -101,7 +122,7 @@ const initial: AppState = {
   details: {},
   job: null,
   notices: [],
-  backend: estimatorBackend(),
+  estimator: null,
   traceInfo: null,
   saved: [],
 };
@@ -128,6 +149,43 @@ function describeError(e: unknown): string {
   return String(e);
 }
 
+// ---------------------------------------------------------------- frame batching
+
+/**
+ * Coalesce state updates that arrive in bursts from workers (verdicts, progress) into one
+ * `set` per animation frame, so a burst costs one render. Falls back to a timer when frames
+ * do not run (hidden tab).
+ */
+function frameBatcher(): (fn: (s: AppState) => Partial<AppState>) => void {
+  let queue: Array<(s: AppState) => Partial<AppState>> = [];
+  let scheduled = false;
+  const flush = () => {
+    if (!scheduled) return;
+    scheduled = false;
+    const q = queue;
+    queue = [];
+    set((s) => {
+      let cur = s;
+      let out: Partial<AppState> = {};
+      for (const f of q) {
+        const patch = f(cur);
+        out = { ...out, ...patch };
+        cur = { ...cur, ...patch };
+      }
+      return out;
+    });
+  };
+  return (fn) => {
+    queue.push(fn);
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(flush);
+    setTimeout(flush, 120);
+  };
+}
+
+const batched = frameBatcher();
+
 // ---------------------------------------------------------------- jobs
 
 interface Running {
@@ -139,6 +197,12 @@ interface Running {
 }
 let jobSeq = 0;
 let running: Running | null = null;
+
+/** What a job may do to its own indicator. */
+export interface JobHandle {
+  /** Relabel the running job (e.g. planning → verifying once the placement is shown). */
+  switchTo(kind: JobKind, label: string): void;
+}
 
 /** After the user cancels a verification, don't restart it until the plan changes. */
 let verifyDeclined = false;
@@ -160,7 +224,11 @@ export function cancelJob(): void {
 async function runJob<T>(
   kind: JobKind,
   label: string,
-  work: (signal: AbortSignal, progress: (f: number | null, msg: string) => void) => Promise<T>,
+  work: (
+    signal: AbortSignal,
+    progress: (f: number | null, msg: string) => void,
+    job: JobHandle,
+  ) => Promise<T>,
 ): Promise<T | undefined> {
   running?.controller.abort();
   const me: Running = { id: ++jobSeq, kind, controller: new AbortController(), byUser: false };
@@ -169,15 +237,35 @@ async function runJob<T>(
     job: { id: me.id, kind, label, progress: 0, message: "starting", startedAt: performance.now() },
   });
   let lastUpdate = 0;
-  const progress = (f: number | null, message: string) => {
-    if (running !== me) return;
-    const now = performance.now();
-    if (now - lastUpdate < 50 && f !== 1) return; // keep re-renders cheap
-    lastUpdate = now;
+  let pending: { f: number | null; message: string } | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const apply = () => {
+    timer = null;
+    if (!pending || running !== me) return;
+    const { f, message } = pending;
+    pending = null;
+    lastUpdate = performance.now();
     set((s) => (s.job && s.job.id === me.id ? { job: { ...s.job, progress: f, message } } : {}));
   };
+  // progress: at most ~6 renders a second (the last value always lands)
+  const progress = (f: number | null, message: string) => {
+    if (running !== me) return;
+    pending = { f, message };
+    const wait = 160 - (performance.now() - lastUpdate);
+    if (wait <= 0 && !timer) apply();
+    else timer ??= setTimeout(apply, Math.max(0, wait));
+  };
+  const handle: JobHandle = {
+    switchTo(k, l) {
+      if (running !== me) return;
+      me.kind = k;
+      set((s) =>
+        s.job && s.job.id === me.id ? { job: { ...s.job, kind: k, label: l, progress: 0 } } : {},
+      );
+    },
+  };
   try {
-    const out = await work(me.controller.signal, progress);
+    const out = await work(me.controller.signal, progress, handle);
     if (me.controller.signal.aborted) return undefined;
     return out;
   } catch (e) {
@@ -188,10 +276,14 @@ async function runJob<T>(
     notify("error", `${label} failed: ${describeError(e)}. The last good plan is kept.`);
     return undefined;
   } finally {
+    if (timer) clearTimeout(timer);
     if (running === me) {
       running = null;
       afterJob(); // may start the next job synchronously, so "ready" never flickers
-      if (running === null) set((s) => ({ job: null, chartPlan: s.plan }));
+      if (running === null) {
+        set({ job: null });
+        startTransition(() => set((s) => ({ chartPlan: s.plan })));
+      }
     }
   }
 }
@@ -253,31 +345,61 @@ function scheduleHash(): void {
   }, 400);
 }
 
-function persistWorking(): void {
-  persist.saveWorking(get().scenario).catch((e: unknown) => {
-    notify("error", `Could not save the scenario locally: ${describeError(e)}`);
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+/** Save the working scenario (coalesced: one IndexedDB write per burst of edits). */
+function persistWorking(now = false): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  const save = () => {
+    saveTimer = null;
+    persist.saveWorking(get().scenario).catch((e: unknown) => {
+      notify("error", `Could not save the scenario locally: ${describeError(e)}`);
+    });
+  };
+  if (now) save();
+  else saveTimer = setTimeout(save, 150);
+}
+if (typeof window !== "undefined") {
+  // a pending save is written before the page goes away
+  window.addEventListener("pagehide", () => {
+    if (saveTimer) {
+      clearTimeout(saveTimer);
+      persistWorking(true);
+    }
   });
 }
 
-/** The placement override without the adapters / GPU types it no longer matches. */
-function prunePlacement(next: FleetScenario): FleetScenario {
+/**
+ * The placement without what no longer matches the scenario: GPU types not offered (the whole
+ * placement goes), adapters removed, and per-GPU flags that the scenario's model or fixed flags
+ * now contradict or that are too small for the GPU's adapters (they are chosen again).
+ */
+function prunePlacement(next: FleetScenario, prev: FleetScenario): FleetScenario {
   const p = next.placement;
   if (!p) return next;
-  const ids = new Set(next.workload.adapters.map((a) => a.id));
+  const byId = new Map(next.workload.adapters.map((a) => [a.id, a]));
   const offered = new Set(next.gpuTypes.map((o) => o.gpu));
   if (p.gpus.some((g) => !offered.has(g.gpu))) return { ...next, placement: undefined };
+  const fixed = next.engine;
+  const flagsStale =
+    next.model !== prev.model || JSON.stringify(fixed) !== JSON.stringify(prev.engine);
   let changed = false;
   const gpus = p.gpus.map((g) => {
-    const keep = g.adapters.filter((id) => ids.has(id));
-    if (keep.length !== g.adapters.length) changed = true;
-    return changed ? { gpu: g.gpu, adapters: keep } : g;
+    const keep = g.adapters.filter((id) => byId.has(id));
+    const e = g.engine;
+    const badEngine =
+      e !== undefined &&
+      (flagsStale ||
+        (e.maxLoraRank !== undefined && keep.some((id) => byId.get(id)!.rank > e.maxLoraRank!)));
+    if (keep.length === g.adapters.length && !badEngine) return g;
+    changed = true;
+    return { gpu: g.gpu, adapters: keep, ...(e && !badEngine ? { engine: e } : {}) };
   });
   return changed ? { ...next, placement: { gpus } } : next;
 }
 
 /**
  * Replace the scenario (validated). Persists it and updates the URL. Returns an error
- * message instead of applying an invalid scenario. `placementOnly`: only the hand placement
+ * message instead of applying an invalid scenario. `placementOnly`: only the placement
  * changed (the plan and the twin caches stay valid).
  */
 export function setScenario(
@@ -288,7 +410,7 @@ export function setScenario(
   if (!opts.placementOnly) {
     // (a placement built from the plan only holds ids of this scenario: no full re-check)
     try {
-      valid = parseFleetScenario(prunePlacement(next));
+      valid = parseFleetScenario(prunePlacement(next, get().scenario));
     } catch (e) {
       return describeError(e);
     }
@@ -313,14 +435,22 @@ export function updateAdapters(fn: (a: Adapter[]) => Adapter[]): string | null {
   }));
 }
 
-/** Pin the plan's assignment into the scenario (so the URL and the saved copy reproduce it). */
+/**
+ * Pin the plan into the scenario: each GPU's type, adapters and engine flags, so the URL and
+ * the saved copy reproduce it.
+ */
 function pinPlacement(plan: Plan): void {
   const s = get().scenario;
+  if (plan.gpus.length === 0) return;
   const ids = new Set(s.workload.adapters.map((a) => a.id));
   const offered = new Set(s.gpuTypes.map((o) => o.gpu));
   if (plan.gpus.some((g) => !offered.has(g.gpu))) return;
-  const placement = {
-    gpus: plan.gpus.map((g) => ({ gpu: g.gpu, adapters: g.adapters.filter((id) => ids.has(id)) })),
+  const placement: PlacementOverride = {
+    gpus: plan.gpus.map((g) => ({
+      gpu: g.gpu,
+      adapters: g.adapters.filter((id) => ids.has(id)),
+      engine: { ...g.engine },
+    })),
   };
   setScenario({ ...s, placement }, { placementOnly: true });
 }
@@ -336,11 +466,17 @@ export function shareLink(): { url: string; notes: string[]; fitsUrl: boolean } 
 
 export async function boot(): Promise<void> {
   if (get().booted) return;
-  // Hooks for the browser tests and benchmarks (read-only views and a simulated worker crash).
+  // Hooks for the browser tests and benchmarks (read-only views, a simulated worker crash,
+  // and the twin / planner in their workers for the Node-vs-browser determinism test).
   (window as unknown as { __lfp?: unknown }).__lfp = {
     crashBusyWorkers,
     assignment: () => get().plan?.gpus.map((g) => [...g.adapters]) ?? null,
+    engines: () => get().plan?.gpus.map((g) => ({ ...g.engine })) ?? null,
     job: () => get().job?.kind ?? null,
+    estimator: () => get().estimator,
+    runTwin: (s: unknown, points?: number) => runTwinInWorker(s, points),
+    planFleet: (request: unknown, opts: Parameters<typeof planRequestInWorker>[1]) =>
+      planRequestInWorker(request, opts),
   };
   const saved = await persist.loadWorking();
   const hash = location.hash;
@@ -370,7 +506,7 @@ export async function boot(): Promise<void> {
   set({ scenario, booted: true, scenarioRev: 1 });
   void persist.listNamed().then((saved) => set({ saved }));
   if (keep) {
-    persistWorking();
+    persistWorking(true);
     writeHashNow();
   }
   await planOrRestore();
@@ -393,9 +529,9 @@ function priceOf(s: FleetScenario, gpu: GpuId): number {
   return s.gpuTypes.find((o) => o.gpu === gpu)?.costPerHour ?? GPUS[gpu].costPerHour;
 }
 
+/** A GPU that starves, does not fit, or misses an SLO (verified, else estimated). */
 export function isGpuBad(g: PlannedGpu): boolean {
-  if (g.verified) return g.verified.starved || !g.verified.memory.fits;
-  return g.estimate.starved || !g.estimate.fits;
+  return g.problem !== null;
 }
 
 function withTotals(p: Plan, s: FleetScenario): Plan {
@@ -407,6 +543,8 @@ function withTotals(p: Plan, s: FleetScenario): Plan {
   };
 }
 
+const gpuKey = (g: Pick<PlannedGpu, "gpu" | "adapters">) => `${g.gpu}|${g.adapters.join("\u0000")}`;
+
 /** Plan the scenario from scratch (drops any hand placement). */
 export async function planScenario(): Promise<void> {
   const cur = get().scenario;
@@ -415,12 +553,12 @@ export async function planScenario(): Promise<void> {
     notify("error", "Add at least one adapter before planning.");
     return;
   }
-  await runJob("plan", `Planning ${n.toLocaleString()} adapters`, (signal, progress) =>
-    planInto(cur, signal, progress),
+  await runJob("plan", `Planning ${n.toLocaleString()} adapters`, (signal, progress, job) =>
+    planInto(cur, signal, progress, job),
   );
 }
 
-/** Show the scenario's plan: its hand placement when it has one (a shared link), else plan it. */
+/** Show the scenario's plan: its placement when it has one (a shared link), else plan it. */
 export async function planOrRestore(): Promise<void> {
   const s = get().scenario;
   if (!s.placement) return planScenario();
@@ -429,80 +567,6 @@ export async function planOrRestore(): Promise<void> {
     `Restoring the placement of ${s.workload.adapters.length.toLocaleString()} adapters`,
     (signal, progress) => restoreInto(s, signal, progress),
   );
-}
-
-async function restoreInto(
-  s: FleetScenario,
-  signal: AbortSignal,
-  progress: (f: number | null, msg: string) => void,
-): Promise<void> {
-  const rev = get().scenarioRev;
-  const byId = byIdMap(s);
-  const lengths = s.workload.lengths;
-  const lists = (s.placement?.gpus ?? []).map((g) => ({
-    gpu: g.gpu,
-    ids: g.adapters.filter((id) => byId.has(id)),
-  }));
-  const placed = new Set(lists.flatMap((g) => g.ids));
-  const loads = lists.map((g) =>
-    demandOf(
-      g.ids.map((id) => byId.get(id)!),
-      lengths,
-    ),
-  );
-  for (const a of s.workload.adapters) {
-    if (placed.has(a.id)) continue;
-    let best = 0;
-    for (let i = 1; i < loads.length; i++) if (loads[i]! < loads[best]!) best = i;
-    loads[best]! += adapterDemand(a, lengths);
-    lists[best]!.ids.push(a.id);
-  }
-  const gpus: PlannedGpu[] = lists.map((g, i) => {
-    const list = g.ids.map((id) => byId.get(id)!);
-    const engine = engineFor(s, list);
-    return {
-      gpu: g.gpu,
-      engine,
-      adapters: g.ids,
-      estimate: { ...EMPTY_ESTIMATE, demandTokS: loads[i]! },
-      problem: null,
-      vllmArgs: vllmArgsFor(engine, g.ids),
-    };
-  });
-  const busy = gpus.filter((g) => g.adapters.length > 0);
-  const ests = await estimateInWorker(
-    busy.map((g) => gpuScenario(s, g, byId)),
-    busy.map((g) => g.estimate.demandTokS),
-    signal,
-    (f, m) => progress(f, m),
-  );
-  if (signal.aborted) return;
-  busy.forEach((g, i) => {
-    g.estimate = ests[i]!;
-    g.problem = problemOf(ests[i]!);
-  });
-  const best = Math.max(1, ...gpus.map((g) => g.estimate.throughputTokS));
-  const plan: Plan = {
-    model: s.model,
-    gpuCount: gpus.length,
-    costPerHour: 0,
-    lowerBoundGpus: Math.max(1, Math.ceil(demandOf(s.workload.adapters, lengths) / best)),
-    starvedGpus: 0,
-    gpus,
-    baselines: {},
-    wallMs: 0,
-  };
-  verifyDeclined = false;
-  const uids = plan.gpus.map(() => ++uidSeq);
-  const shown = withTotals(plan, s);
-  set({
-    plan: shown,
-    chartPlan: shown,
-    gpuUids: uids,
-    planRev: rev,
-    gpuPhase: {},
-    selectedUid: uids[0] ?? null,
-  });
 }
 
 const EMPTY_ESTIMATE: GpuEstimate = {
@@ -518,28 +582,192 @@ const EMPTY_ESTIMATE: GpuEstimate = {
   outOfDistribution: false,
 };
 
-/** Plan `s` in the planner worker and show the result (inside a job). */
-async function planInto(
+function emptyPlan(s: FleetScenario, gpus: PlannedGpu[]): Plan {
+  return {
+    model: s.model,
+    gpuCount: gpus.length,
+    costPerHour: 0,
+    lowerBoundGpus: 0,
+    starvedGpus: 0,
+    gpus,
+    baselines: {},
+    wallMs: 0,
+  };
+}
+
+/** Show a new plan (its GPUs get fresh ids unless they match a GPU shown before). */
+function showPlan(
+  plan: Plan,
+  s: FleetScenario,
+  rev: number,
+  reuse?: { plan: Plan; uids: number[] },
+): void {
+  const prevByKey = new Map<string, number>();
+  if (reuse) reuse.plan.gpus.forEach((g, i) => prevByKey.set(gpuKey(g), reuse.uids[i]!));
+  const uids = plan.gpus.map((g) => {
+    const k = gpuKey(g);
+    const u = prevByKey.get(k);
+    if (u !== undefined) {
+      prevByKey.delete(k);
+      return u;
+    }
+    return ++uidSeq;
+  });
+  const shown = withTotals(plan, s);
+  set((x) => ({
+    plan: shown,
+    gpuUids: uids,
+    planRev: rev,
+    gpuPhase: {},
+    selectedUid:
+      x.selectedUid !== null && uids.includes(x.selectedUid) ? x.selectedUid : (uids[0] ?? null),
+  }));
+}
+
+/** Restore a placement (a shared link or the saved copy): estimate it, then verify it. */
+async function restoreInto(
   s: FleetScenario,
   signal: AbortSignal,
   progress: (f: number | null, msg: string) => void,
 ): Promise<void> {
   const rev = get().scenarioRev;
-  const unpinned = { ...s, placement: undefined };
-  const plan = await planFleetInWorker(unpinned, (f, m) => progress(f, m), signal);
+  const byId = byIdMap(s);
+  const lengths = s.workload.lengths;
+  const lists = (s.placement?.gpus ?? []).map((g) => ({
+    gpu: g.gpu,
+    ids: g.adapters.filter((id) => byId.has(id)),
+    engine: g.engine,
+  }));
+  // adapters the placement does not list go to the least-loaded GPUs
+  const placed = new Set(lists.flatMap((g) => g.ids));
+  const loads = lists.map((g) =>
+    demandOf(
+      g.ids.map((id) => byId.get(id)!),
+      lengths,
+    ),
+  );
+  for (const a of s.workload.adapters) {
+    if (placed.has(a.id)) continue;
+    let best = 0;
+    for (let i = 1; i < loads.length; i++) if (loads[i]! < loads[best]!) best = i;
+    loads[best]! += adapterDemand(a, lengths);
+    lists[best]!.ids.push(a.id);
+  }
+  progress(null, "estimating each GPU");
+  const ests = await estimateGpusInWorker(
+    s,
+    lists.map((g) => ({ gpu: g.gpu, adapters: g.ids, ...(g.engine ? { engine: g.engine } : {}) })),
+    signal,
+    onEstimator,
+  );
+  if (signal.aborted) return;
+  const gpus: PlannedGpu[] = lists.map((g, i) => {
+    const e = ests[i]!;
+    return {
+      gpu: g.gpu,
+      engine: e.engine,
+      adapters: g.ids,
+      estimate: e.estimate,
+      problem: estimateProblem(e.estimate, s.objective),
+      vllmArgs: e.vllmArgs,
+      demandTokS: e.estimate.demandTokS,
+    };
+  });
+  verifyDeclined = false;
+  const plan = emptyPlan(s, gpus);
+  showPlan(plan, s, rev);
+  startTransition(() => set((x) => ({ chartPlan: x.plan })));
+}
+
+function onEstimator(r: EstimatorReport): void {
+  batched(() => ({ estimator: r }));
+}
+
+/** Plan `s` in the plan worker and show the result (inside a job). */
+async function planInto(
+  s: FleetScenario,
+  signal: AbortSignal,
+  progress: (f: number | null, msg: string) => void,
+  job: JobHandle,
+): Promise<void> {
+  const rev = get().scenarioRev;
+  let preview: { plan: Plan; uids: number[] } | null = null;
+  const plan = await planFleetInWorker(
+    s,
+    {
+      onProgress: (p) => {
+        if (!preview) progress(p.fraction / 0.45, p.message);
+        else progress(Math.min(1, (p.fraction - 0.45) / 0.55), p.message);
+      },
+      onPlaced: (gpus) => {
+        if (signal.aborted) return;
+        const shown = emptyPlan(
+          s,
+          gpus.map((g) => ({ ...g, problem: estimateProblem(g.estimate, s.objective) })),
+        );
+        showPlan(shown, s, rev);
+        const st = get();
+        preview = { plan: st.plan!, uids: st.gpuUids };
+        set({ gpuPhase: Object.fromEntries(st.gpuUids.map((u) => [u, "verifying" as const])) });
+        startTransition(() => set((x) => ({ chartPlan: x.plan })));
+        verifyDeclined = false;
+        pinPlacement(st.plan!);
+        job.switchTo("verify", `Verifying ${gpus.length} GPUs with the twin`);
+      },
+      onVerified: (i, v) => {
+        if (signal.aborted || !preview) return;
+        const uid = preview.uids[i];
+        const g0 = preview.plan.gpus[i];
+        if (uid === undefined || !g0) return;
+        batched((x) => applyVerdict(x, uid, g0, v));
+      },
+      onLowerBound: (lb: LowerBound) => {
+        if (signal.aborted) return;
+        batched((x) =>
+          x.plan && x.planRev === rev
+            ? { plan: { ...x.plan, lowerBoundGpus: lb.gpus, lowerBound: lb } }
+            : {},
+        );
+      },
+      onEstimator,
+    },
+    signal,
+  );
   if (signal.aborted) return;
   verifyDeclined = false;
-  const uids = plan.gpus.map(() => ++uidSeq);
-  const shown = withTotals(plan, s);
-  set({
-    plan: shown,
-    chartPlan: shown,
-    gpuUids: uids,
-    planRev: rev,
-    gpuPhase: {},
-    selectedUid: uids[0] ?? null,
-  });
-  pinPlacement(plan);
+  const st = get();
+  // keep the ids (and cached details) of GPUs the preview already showed
+  const reuse = preview && st.planRev === rev ? { plan: st.plan!, uids: st.gpuUids } : undefined;
+  const final: Plan = {
+    ...plan,
+    gpus: plan.gpus.map((g) => ({ ...g, problem: gpuProblem(g, s.objective) })),
+  };
+  showPlan(final, s, rev, reuse);
+  pinPlacement(get().plan!);
+}
+
+/** One verdict onto the GPU `uid` (unless it changed since): state patch. */
+function applyVerdict(
+  x: AppState,
+  uid: number,
+  gAtStart: Pick<PlannedGpu, "adapters" | "engine">,
+  v: TwinVerdict,
+): Partial<AppState> {
+  if (!x.plan) return {};
+  const idx = x.gpuUids.indexOf(uid);
+  if (idx < 0) return {};
+  const g = x.plan.gpus[idx]!;
+  if (
+    g.adapters !== gAtStart.adapters &&
+    g.adapters.join("\u0000") !== gAtStart.adapters.join("\u0000")
+  )
+    return {}; // moved since
+  if (JSON.stringify(g.engine) !== JSON.stringify(gAtStart.engine)) return {};
+  const gpus = x.plan.gpus.slice();
+  gpus[idx] = { ...g, verified: v, problem: verdictProblem(v, x.scenario.objective) };
+  const gp = { ...x.gpuPhase };
+  delete gp[uid];
+  return { plan: withTotals({ ...x.plan, gpus }, x.scenario), gpuPhase: gp };
 }
 
 /** Verify every GPU that has no twin verdict yet (background job). */
@@ -578,42 +806,17 @@ export async function verifyPlan(): Promise<void> {
         if (signal.aborted) return;
         done++;
         progress(done / todo.length, `${done} of ${todo.length} GPUs verified`);
-        applyVerified(todo[i]!.uid, todo[i]!.g, r, rev);
+        const t = todo[i]!;
+        batched((x) => {
+          const patch = applyVerdict(x, t.uid, t.g, toVerified(r));
+          if (!patch.plan || rev !== x.scenarioRev) return patch;
+          const key = assignmentKey(String(rev), t.g);
+          return { ...patch, details: { ...trimDetails(x.details), [key]: r } };
+        });
       });
     } finally {
       clearPhase();
     }
-  });
-}
-
-function applyVerified(uid: number, gAtStart: PlannedGpu, r: TwinResult, rev: number): void {
-  set((x) => {
-    if (!x.plan) return {};
-    const idx = x.gpuUids.indexOf(uid);
-    if (idx < 0) return {};
-    const g = x.plan.gpus[idx]!;
-    if (g.adapters !== gAtStart.adapters || g.engine !== gAtStart.engine) return {}; // moved since
-    const v = toVerified(r);
-    const demand = g.estimate.demandTokS;
-    const problem = problemOf(
-      {
-        fits: v.memory.fits,
-        starved: v.starved,
-        throughputTokS: v.throughputTokS,
-        demandTokS: v.idealThroughputTokS || demand,
-      },
-      v.memory.reason,
-    );
-    const gpus = x.plan.gpus.slice();
-    gpus[idx] = { ...g, verified: v, problem };
-    const gp = { ...x.gpuPhase };
-    delete gp[uid];
-    const key = assignmentKey(String(rev), g);
-    return {
-      plan: withTotals({ ...x.plan, gpus }, x.scenario),
-      gpuPhase: gp,
-      details: rev === x.scenarioRev ? { ...trimDetails(x.details), [key]: r } : x.details,
-    };
   });
 }
 
@@ -637,7 +840,7 @@ async function ensureDetails(): Promise<void> {
   await runJob("details", `Simulating GPU ${idx + 1} for the charts`, async (signal) => {
     const r = await twinDetailsInWorker(scen, signal);
     if (!signal.aborted && rev === get().scenarioRev) {
-      set((x) => ({ details: { ...trimDetails(x.details), [key]: r } }));
+      startTransition(() => set((x) => ({ details: { ...trimDetails(x.details), [key]: r } })));
     }
   });
 }
@@ -651,6 +854,18 @@ export function selectGpu(uid: number): void {
 
 // ---------------------------------------------------------------- board edits
 
+/** Flags a hand-edited GPU keeps (`--max-loras` and the batch/memory flags; the rest follow its adapters). */
+function keptFlags(e: PlannedEngine): Partial<PlannedEngine> {
+  return {
+    maxLoras: e.maxLoras,
+    maxNumSeqs: e.maxNumSeqs,
+    maxNumBatchedTokens: e.maxNumBatchedTokens,
+    gpuMemoryUtilization: e.gpuMemoryUtilization,
+    maxModelLen: e.maxModelLen,
+  };
+}
+
+/** A GPU with new adapters: shown at once (flags adjusted locally), estimated by the worker next. */
 function regpu(
   s: FleetScenario,
   g: PlannedGpu,
@@ -658,14 +873,14 @@ function regpu(
   byId: Map<string, Adapter>,
 ): PlannedGpu {
   const list = adapters.map((id) => byId.get(id)).filter((a): a is Adapter => !!a);
-  const fixedMax = s.engine?.maxLoras;
-  const engine = engineFor(
-    s,
-    list,
-    fixedMax ?? Math.max(1, Math.min(g.engine.maxLoras, list.length || 1)),
-  );
-  if (engine.maxLoras < Math.min(list.length, g.engine.maxLoras))
-    engine.maxLoras = g.engine.maxLoras;
+  const local = engineFor(s, list, g.engine.maxLoras);
+  const engine: PlannedEngine = {
+    ...g.engine,
+    ...keptFlags(g.engine),
+    maxCpuLoras: local.maxCpuLoras,
+    maxLoraRank: local.maxLoraRank,
+  };
+  engine.maxCpuLoras = Math.max(engine.maxCpuLoras, engine.maxLoras);
   const demand = demandOf(list, s.workload.lengths);
   const estimate: GpuEstimate = { ...g.estimate, demandTokS: demand };
   return {
@@ -675,6 +890,7 @@ function regpu(
     estimate,
     problem: g.problem,
     vllmArgs: vllmArgsFor(engine, adapters),
+    demandTokS: demand,
   };
 }
 
@@ -683,10 +899,9 @@ async function reestimate(uids: number[], label: string): Promise<void> {
   const st = get();
   if (!st.plan) return;
   const s = st.scenario;
-  const byId = byIdMap(s);
   const items = uids
     .map((uid) => ({ uid, g: st.plan!.gpus[st.gpuUids.indexOf(uid)] }))
-    .filter((x): x is { uid: number; g: PlannedGpu } => !!x.g && x.g.adapters.length > 0);
+    .filter((x): x is { uid: number; g: PlannedGpu } => !!x.g);
   verifyDeclined = false;
   if (items.length === 0) {
     afterJobSoon();
@@ -698,33 +913,41 @@ async function reestimate(uids: number[], label: string): Promise<void> {
       ...Object.fromEntries(items.map((t) => [t.uid, "estimating" as const])),
     },
   }));
-  const scen = items.map(({ g }) => gpuScenario(s, g, byId));
-  const apply = (ests: GpuEstimate[] | null) =>
-    set((x) => {
-      if (!x.plan) return {};
-      const gpus = x.plan.gpus.slice();
-      const gp = { ...x.gpuPhase };
-      items.forEach((t, i) => {
-        if (gp[t.uid] === "estimating") delete gp[t.uid];
-        const idx = x.gpuUids.indexOf(t.uid);
-        const cur = gpus[idx];
-        const est = ests?.[i];
-        if (!cur || !est || cur.adapters !== t.g.adapters) return;
-        gpus[idx] = { ...cur, estimate: est, problem: problemOf(est) };
-      });
-      return { plan: withTotals({ ...x.plan, gpus }, x.scenario), gpuPhase: gp };
-    });
   await runJob("estimate", label, async (signal, progress) => {
     progress(null, "estimating");
-    let ests: GpuEstimate[] | null = null;
+    let res: Awaited<ReturnType<typeof estimateGpusInWorker>> | null = null;
     try {
-      ests = await estimateInWorker(
-        scen,
-        items.map((t) => t.g.estimate.demandTokS),
+      res = await estimateGpusInWorker(
+        s,
+        items.map((t) => ({ gpu: t.g.gpu, adapters: t.g.adapters, engine: keptFlags(t.g.engine) })),
         signal,
+        onEstimator,
       );
     } finally {
-      apply(signal.aborted ? null : ests);
+      const out = signal.aborted ? null : res;
+      set((x) => {
+        if (!x.plan) return {};
+        const gpus = x.plan.gpus.slice();
+        const gp = { ...x.gpuPhase };
+        items.forEach((t, i) => {
+          if (gp[t.uid] === "estimating") delete gp[t.uid];
+          const idx = x.gpuUids.indexOf(t.uid);
+          const cur = gpus[idx];
+          const r = out?.[i];
+          if (!cur || !r || cur.adapters !== t.g.adapters) return;
+          gpus[idx] = {
+            ...cur,
+            engine: r.engine,
+            estimate: r.estimate,
+            vllmArgs: r.vllmArgs,
+            demandTokS: r.estimate.demandTokS,
+            verified: undefined,
+            problem: estimateProblem(r.estimate, x.scenario.objective),
+          };
+        });
+        return { plan: withTotals({ ...x.plan, gpus }, x.scenario), gpuPhase: gp };
+      });
+      if (out) pinPlacement(get().plan!);
     }
   });
 }
@@ -824,6 +1047,55 @@ export function removeGpu(uid: number): void {
     );
 }
 
+// ---------------------------------------------------------------- surrogate training
+
+/**
+ * Train a surrogate for (the scenario's model, `gpu`) in the browser: twin samples in worker
+ * threads, then TF.js training; the model is kept in IndexedDB and used by every later plan.
+ */
+export async function trainSurrogate(gpu: GpuId): Promise<void> {
+  const model = get().scenario.model;
+  const pair = pairKey(model, gpu);
+  const ok = await runJob(
+    "train",
+    `Training the surrogate for ${GPUS[gpu].displayName}`,
+    async (signal, progress) => {
+      const epochs = BROWSER_TRAINING.epochs;
+      const { result } = await trainSurrogateInWorker(
+        { model, gpu },
+        signal,
+        (p) =>
+          progress(0.85 * (p.done / Math.max(1, p.total)), `twin samples: ${p.done} of ${p.total}`),
+        (p) =>
+          progress(
+            0.85 + 0.15 * (p.epoch / Math.max(1, p.epochs)),
+            `training: epoch ${p.epoch} of ${p.epochs}`,
+          ),
+        { epochs, hidden: [64, 64], activation: "elu", batchSize: 64, learningRate: 3e-3, seed: 1 },
+      );
+      if (signal.aborted) return false;
+      await saveTrained({
+        pair,
+        artifacts: result.artifacts,
+        trainedAt: Date.now(),
+        samples: BROWSER_TRAINING.samples,
+        epochs,
+        validation: result.validation,
+        backend: result.backend,
+      });
+      forgetLoadedModels();
+      const v = result.validation;
+      notify(
+        "info",
+        `Trained a surrogate for ${model} on ${GPUS[gpu].displayName} (${BROWSER_TRAINING.samples} twin samples, ` +
+          `throughput error ${v.throughputSmape.toFixed(1)}% SMAPE on held-out samples); re-planning with it.`,
+      );
+      return true;
+    },
+  );
+  if (ok) await planScenario();
+}
+
 // ---------------------------------------------------------------- trace import
 
 export async function importTrace(file: File, opts: TraceImportOptions): Promise<void> {
@@ -831,7 +1103,7 @@ export async function importTrace(file: File, opts: TraceImportOptions): Promise
     notify("error", `Trace import: ${file.name} is larger than 2 GiB.`);
     return;
   }
-  await runJob("trace", `Importing ${file.name}`, async (signal, progress) => {
+  await runJob("trace", `Importing ${file.name}`, async (signal, progress, job) => {
     const res = await importTraceInWorker(file, opts, (f, m) => progress(f * 0.4, m), signal);
     if (signal.aborted) return;
     const err = updateScenario((s) => ({
@@ -864,7 +1136,7 @@ export async function importTrace(file: File, opts: TraceImportOptions): Promise
         ". The link stores the fitted per-adapter rates and a length profile, not the raw trace.",
     );
     progress(0.4, "planning");
-    await planInto(get().scenario, signal, (f, m) => progress(0.4 + 0.6 * (f ?? 0), m));
+    await planInto(get().scenario, signal, (f, m) => progress(0.4 + 0.6 * (f ?? 0), m), job);
   });
 }
 

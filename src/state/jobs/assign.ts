@@ -45,7 +45,12 @@ export function maxRankFor(adapters: readonly Adapter[]): number {
   return VLLM_MAX_LORA_RANKS.find((x) => x >= r) ?? 512;
 }
 
-/** Engine flags for a GPU holding `adapters`: user-fixed flags win, the rest are chosen here. */
+/**
+ * Engine flags for a GPU holding `adapters`, chosen as the planner does for a new GPU
+ * (`engineFor` in src/core/placement/context.ts): user-fixed flags win; `--max-cpu-loras` holds
+ * every adapter, `--max-lora-rank` the largest, `--max-num-seqs` min(1024, batched tokens).
+ * The plan worker recomputes them when it estimates the GPU; this is what the card shows until then.
+ */
 export function engineFor(
   s: FleetScenario,
   adapters: readonly Adapter[],
@@ -54,12 +59,13 @@ export function engineFor(
   const e = s.engine ?? {};
   const n = Math.max(1, adapters.length);
   const ml = e.maxLoras ?? maxLoras ?? Math.min(n, 32);
+  const batched = e.maxNumBatchedTokens ?? 2048;
   return {
     maxLoras: ml,
     maxCpuLoras: Math.max(e.maxCpuLoras ?? n, ml),
     maxLoraRank: e.maxLoraRank ?? maxRankFor(adapters),
-    maxNumSeqs: e.maxNumSeqs ?? 256,
-    maxNumBatchedTokens: e.maxNumBatchedTokens ?? 2048,
+    maxNumSeqs: e.maxNumSeqs ?? Math.min(1024, batched),
+    maxNumBatchedTokens: batched,
     gpuMemoryUtilization: e.gpuMemoryUtilization ?? 0.9,
     maxModelLen: e.maxModelLen ?? getModel(s.model).maxPositionEmbeddings,
   };

@@ -3,16 +3,33 @@
  * never touches another. The main thread only sends messages and renders.
  */
 import * as Comlink from "comlink";
-import type { GpuEstimate, Plan, PlannedGpu } from "../../core/placement/types";
+import type {
+  GpuEstimate,
+  LowerBound,
+  Plan,
+  PlannedGpu,
+  PlanProgress,
+  TwinVerdict,
+} from "../../core/placement/types";
 import type { ScenarioInput } from "../../core/scenario/schema";
+import type { Dataset, GenerateProgress } from "../../core/surrogate/dataset";
+import type { TrainOptions, TrainProgress } from "../../core/surrogate/train";
 import type { TwinResult } from "../../core/twin/types";
+import type {
+  EstimatedGpu,
+  EstimatorMode,
+  EstimatorReport,
+  GpuToEstimate,
+  PlanWorkerApi,
+} from "../../../workers/plan.worker";
+import type { PairSource } from "../../../workers/surrogateModels";
+import type { SurrogateWorkerApi } from "../../../workers/surrogate.worker";
 import type { TwinWorkerApi } from "../../../workers/twin.worker";
-import type { FleetScenario } from "../fleet";
+import { toFleetRequest, type FleetScenario } from "../fleet";
 import type { CodecWorkerApi } from "./codec.worker";
 import type { ToolsWorkerApi } from "./tools.worker";
 import type { TraceImportOptions, TraceImportResult } from "./traceTypes";
 import { WorkerBridge, WorkerPool } from "./workerBridge";
-import { estimateFromTwin } from "./interimPlanner";
 
 export type ProgressFn = (fraction: number, message: string) => void;
 
@@ -21,27 +38,36 @@ const twinFactory = () =>
     type: "module",
     name: "twin",
   });
+const planFactory = () =>
+  new Worker(new URL("../../../workers/plan.worker.ts", import.meta.url), {
+    type: "module",
+    name: "planner",
+  });
 const toolsFactory = () =>
   new Worker(new URL("./tools.worker.ts", import.meta.url), { type: "module", name: "tools" });
 
 const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency || 2 : 2;
 
+/** Twin workers for background work: one core is left to the main thread. */
+export const TWIN_WORKERS = Math.max(1, Math.min(4, cores - 1));
+
+/** Absolute URL of the app's `models/` directory (shipped surrogates). */
+export function modelsBase(): string {
+  return new URL("models/", document.baseURI).href;
+}
+
 /**
- * Twin verification (background, parallel). One core is left to the main thread: on a
- * 2-core machine two busy workers would stretch every UI task into a long task.
+ * Twin verification after hand edits (background, parallel). One core is left to the main
+ * thread: on a 2-core machine two busy workers would stretch every UI task into a long task.
  */
-export const verifyPool = new WorkerPool<TwinWorkerApi>(
-  twinFactory,
-  Math.max(1, Math.min(4, cores - 1)),
-  {
-    name: "twin",
-    idleMs: 15_000,
-  },
-);
-/** Quick estimates after a drag (twin fallback while no surrogate is available). */
-export const estimateBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, {
+export const verifyPool = new WorkerPool<TwinWorkerApi>(twinFactory, TWIN_WORKERS, {
+  name: "twin",
+  idleMs: 15_000,
+});
+/** Quick estimates after a drag or a restored link: surrogate, twin fallback. Kept warm. */
+export const estimateBridge = new WorkerBridge<PlanWorkerApi>(planFactory, {
   name: "estimator",
-  idleMs: 30_000,
+  idleMs: 120_000,
 });
 /** Twin details (time series) of the selected GPU. */
 export const detailsBridge = new WorkerBridge<TwinWorkerApi>(twinFactory, {
@@ -54,24 +80,82 @@ export const codecBridge = new WorkerBridge<CodecWorkerApi>(
     new Worker(new URL("./codec.worker.ts", import.meta.url), { type: "module", name: "codec" }),
   { name: "link encoder", idleMs: 30_000 },
 );
-
-/** Planning. */
-export const planBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, {
+/** Planning: `planFleet` with the surrogate and nested twin workers. Kept warm between plans. */
+export const planBridge = new WorkerBridge<PlanWorkerApi>(planFactory, {
   name: "planner",
-  idleMs: 20_000,
+  idleMs: 60_000,
 });
 /** Trace import. */
 export const traceBridge = new WorkerBridge<ToolsWorkerApi>(toolsFactory, {
   name: "trace import",
   idleMs: 5_000,
 });
+/** Surrogate training (dataset generation with nested twin workers, then TF.js training). */
+export const trainBridge = new WorkerBridge<SurrogateWorkerApi>(
+  () =>
+    new Worker(new URL("../../../workers/surrogate.worker.ts", import.meta.url), {
+      type: "module",
+      name: "surrogate trainer",
+    }),
+  { name: "surrogate trainer", idleMs: 5_000 },
+);
+
+export interface PlanCallbacks {
+  onProgress: (p: PlanProgress) => void;
+  onPlaced: (gpus: PlannedGpu[]) => void;
+  onVerified: (index: number, verdict: TwinVerdict) => void;
+  onLowerBound: (lb: LowerBound) => void;
+  onEstimator: (r: EstimatorReport) => void;
+}
 
 export function planFleetInWorker(
   s: FleetScenario,
-  onProgress: ProgressFn,
+  cb: PlanCallbacks,
   signal: AbortSignal,
+  estimator: EstimatorMode = "auto",
 ): Promise<Plan> {
-  return planBridge.run((api) => api.plan(s, Comlink.proxy(onProgress)), signal);
+  const request = toFleetRequest({ ...s, placement: undefined });
+  return planBridge.run(
+    (api) =>
+      api.planFleet(
+        request,
+        { estimator, modelsBase: modelsBase() },
+        Comlink.proxy({
+          onProgress: cb.onProgress,
+          onPlaced: cb.onPlaced,
+          onVerified: cb.onVerified,
+          onLowerBound: cb.onLowerBound,
+          onEstimator: cb.onEstimator,
+        }),
+      ),
+    signal,
+  );
+}
+
+/** Estimate hand-edited GPUs (both ends of a drag, a restored link), surrogate first. */
+export function estimateGpusInWorker(
+  s: FleetScenario,
+  gpus: GpuToEstimate[],
+  signal: AbortSignal,
+  onEstimator?: (r: EstimatorReport) => void,
+): Promise<EstimatedGpu[]> {
+  const request = toFleetRequest({ ...s, placement: undefined });
+  return estimateBridge.run(
+    (api) =>
+      api.estimateGpus(
+        request,
+        gpus,
+        { modelsBase: modelsBase() },
+        onEstimator ? Comlink.proxy({ onEstimator }) : undefined,
+      ),
+    signal,
+  );
+}
+
+/** Which (model, GPU) pairs of the scenario have a surrogate (shipped or trained here). */
+export function modelSourcesInWorker(s: FleetScenario): Promise<Record<string, PairSource>> {
+  const request = toFleetRequest({ ...s, placement: undefined });
+  return estimateBridge.run((api) => api.modelSources(request, modelsBase()));
 }
 
 export function importTraceInWorker(
@@ -113,43 +197,62 @@ export function verifyInWorkers(
   );
 }
 
-/** Re-estimate GPUs at once (both ends of a drag). Twin fallback with a short window. */
-export async function estimateInWorker(
-  scenarios: readonly ScenarioInput[],
-  demands: readonly number[],
-  signal: AbortSignal,
-  onProgress?: ProgressFn,
-): Promise<GpuEstimate[]> {
-  const out: GpuEstimate[] = [];
-  for (let i = 0; i < scenarios.length; i++) {
-    onProgress?.(i / scenarios.length, `estimating GPU ${i + 1} of ${scenarios.length}`);
-    const s = scenarios[i]!;
-    const short = {
-      ...s,
-      workload: { ...s.workload, durationS: Math.min(s.workload.durationS ?? 3600, 300) },
-    };
-    const r = await estimateBridge.run(
-      (api) => api.simulate(short, { timeSeriesPoints: 2 }),
-      signal,
-    );
-    out.push(estimateFromTwin(r, demands[i] ?? 0));
-  }
-  return out;
-}
-
 export function twinDetailsInWorker(s: ScenarioInput, signal: AbortSignal): Promise<TwinResult> {
   return detailsBridge.run((api) => api.simulate(s, { timeSeriesPoints: 200 }), signal);
 }
 
-/** Which estimator answers drags (shown in the backend badge). */
-export function estimatorBackend(): string {
-  return "twin (surrogate not available)";
+/** Browser training settings: fewer samples than the shipped models (minutes, not hours). */
+export const BROWSER_TRAINING = { samples: 200, seed: 1, epochs: 200 } as const;
+
+/** Generate a training set with the twin and train a surrogate for one pair. */
+export async function trainSurrogateInWorker(
+  spec: { model: string; gpu: string },
+  signal: AbortSignal,
+  onGenerate: (p: GenerateProgress) => void,
+  onTrain: (p: TrainProgress) => void,
+  options: Omit<TrainOptions, "onProgress" | "signal">,
+): Promise<{
+  dataset: Dataset;
+  result: Awaited<ReturnType<SurrogateWorkerApi["train"]>>;
+}> {
+  const dataset = await trainBridge.run(
+    (api) =>
+      api.generate(
+        {
+          model: spec.model as Dataset["spec"]["model"],
+          gpu: spec.gpu as Dataset["spec"]["gpu"],
+          samples: BROWSER_TRAINING.samples,
+          seed: BROWSER_TRAINING.seed,
+        },
+        TWIN_WORKERS,
+        Comlink.proxy(onGenerate),
+      ),
+    signal,
+  );
+  const result = await trainBridge.run(
+    (api) => api.train(dataset, options, Comlink.proxy(onTrain)),
+    signal,
+  );
+  return { dataset, result };
+}
+
+/** After a model was trained: workers drop the models they loaded (next use reloads). */
+export function forgetLoadedModels(): void {
+  if (!planBridge.busy) planBridge.cancel("models changed");
+  if (!estimateBridge.busy) estimateBridge.cancel("models changed");
 }
 
 /** Tests: crash whichever worker is busy. */
 export function crashBusyWorkers(): string[] {
   const hit: string[] = [];
-  for (const b of [planBridge, traceBridge, estimateBridge, detailsBridge, ...verifyPool.bridges]) {
+  for (const b of [
+    planBridge,
+    traceBridge,
+    estimateBridge,
+    detailsBridge,
+    trainBridge,
+    ...verifyPool.bridges,
+  ]) {
     if (b.busy) {
       b.crash("killed by test");
       hit.push(b.name);
@@ -157,3 +260,18 @@ export function crashBusyWorkers(): string[] {
   }
   return hit;
 }
+
+/** Tests: the twin on one scenario in a twin worker (the determinism check). */
+export function runTwinInWorker(s: unknown, timeSeriesPoints = 50): Promise<TwinResult> {
+  return detailsBridge.run((api) => api.simulate(s, { timeSeriesPoints }));
+}
+
+/** Tests: `planFleet` in the plan worker with the given estimator and options. */
+export function planRequestInWorker(
+  request: unknown,
+  opts: { estimator?: EstimatorMode; lowerBound?: "after" | "inline" | false; baselines?: boolean },
+): Promise<Plan> {
+  return planBridge.run((api) => api.planFleet(request, opts));
+}
+
+export type { EstimatedGpu, EstimatorReport, GpuEstimate, PairSource };

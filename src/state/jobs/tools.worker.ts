@@ -1,11 +1,9 @@
 /**
- * UI tools worker: trace import (read + parse + map a CSV off the main thread) and, until the
- * core planner lands, the interim planner. Inputs are validated by the core parsers.
+ * UI tools worker: trace import (read + parse + map a CSV off the main thread). Inputs are
+ * validated by the core parsers.
  */
 import * as Comlink from "comlink";
 import { fitLengthProfile, mapTraceToAdapters, parseTraceCsv } from "../../core/workload/trace";
-import { parseFleetScenario } from "../fleet";
-import { interimPlan } from "./interimPlanner";
 import type { TraceImportOptions, TraceImportResult } from "./traceTypes";
 
 export interface ToolsWorkerApi {
@@ -14,10 +12,6 @@ export interface ToolsWorkerApi {
     opts: TraceImportOptions,
     onProgress?: (f: number, msg: string) => void,
   ): Promise<TraceImportResult>;
-  plan(
-    scenario: unknown,
-    onProgress?: (f: number, msg: string) => void,
-  ): ReturnType<typeof interimPlan>;
   crashForTest(): void;
 }
 
@@ -55,9 +49,6 @@ const api: ToolsWorkerApi = {
       skippedMessages: parsed.skipped.firstMessages,
       lengthSamples: lengths.profile === "empirical" ? lengths.promptTokens.length : 0,
     };
-  },
-  plan(scenario, onProgress) {
-    return interimPlan(parseFleetScenario(scenario), (f, m) => onProgress?.(f, m));
   },
   crashForTest() {
     setTimeout(() => {

@@ -1,5 +1,7 @@
 import { useDeferredValue } from "react";
-import { isGpuBad, useApp } from "../../state/store";
+import { GPUS } from "../../core/catalog/gpus";
+import { isGpuBad, trainSurrogate, useApp } from "../../state/store";
+import { estimatorView } from "../estimator";
 import { fmtInt, fmtMoney, fmtTok } from "../format";
 import { ExportBar } from "./ExportBar";
 
@@ -9,6 +11,7 @@ export function FleetSummary() {
   const trace = useApp((s) => s.scenario.trace);
   const traceInfo = useApp((s) => s.traceInfo);
   const adapters = useApp((s) => s.scenario.workload.adapters.length);
+  const job = useApp((s) => s.job?.kind ?? null);
   if (!plan) {
     return (
       <section className="panel summary" aria-label="Fleet summary">
@@ -40,7 +43,13 @@ export function FleetSummary() {
         <Stat
           label="GPUs"
           value={String(plan.gpus.length)}
-          sub={`lower bound ${plan.lowerBoundGpus}`}
+          sub={
+            plan.lowerBoundGpus > 0
+              ? `lower bound ${plan.lowerBoundGpus}`
+              : job === "plan" || job === "verify"
+                ? "lower bound: computing…"
+                : "lower bound: re-plan to compute"
+          }
         />
         <Stat
           label="Cost"
@@ -67,7 +76,13 @@ export function FleetSummary() {
       </div>
       {baselines.length > 0 && (
         <table className="baselines">
-          <caption>Same workload, other placement rules (twin-verified)</caption>
+          <caption>
+            Same workload, other placement rules (
+            {baselines.every(([, b]) => b.verified)
+              ? "twin-verified"
+              : "sized and judged by the estimator"}
+            )
+          </caption>
           <thead>
             <tr>
               <th scope="col">Placement</th>
@@ -94,6 +109,7 @@ export function FleetSummary() {
           </tbody>
         </table>
       )}
+      <SurrogateNote />
       <ExportBar />
       {trace && (
         <p className="muted small">
@@ -122,6 +138,39 @@ function Stat(props: { label: string; value: string; sub?: string; tone?: "good"
       <div className="stat-label">{props.label}</div>
       <div className="stat-value">{props.value}</div>
       {props.sub && <div className="stat-sub">{props.sub}</div>}
+    </div>
+  );
+}
+
+/** When some offered GPU type has no surrogate for the model: say so, offer to train one. */
+function SurrogateNote() {
+  const report = useApp((s) => s.estimator);
+  const model = useApp((s) => s.scenario.model);
+  const offers = useApp((s) => s.scenario.gpuTypes);
+  const busy = useApp((s) => s.job?.kind === "train");
+  const { missing } = estimatorView(report, model, offers);
+  if (missing.length === 0) return null;
+  return (
+    <div className="surrogate-note" data-testid="surrogate-note">
+      <p className="muted small">
+        No surrogate model for {model} on {missing.map((g) => GPUS[g].displayName).join(", ")}: the
+        planner asks the twin instead (slower). Training one here takes a few minutes of twin runs;
+        it is kept in this browser.
+      </p>
+      <div className="btn-row">
+        {missing.map((g) => (
+          <button
+            key={g}
+            type="button"
+            className="btn small"
+            data-testid="train-surrogate-button"
+            disabled={busy}
+            onClick={() => void trainSurrogate(g)}
+          >
+            Train surrogate for {GPUS[g].displayName}
+          </button>
+        ))}
+      </div>
     </div>
   );
 }

@@ -1,9 +1,13 @@
 import { useState } from "react";
 import { download, planJson } from "../../state/exports";
 import { notify, planScenario, shareLink, useApp } from "../../state/store";
+import { estimatorView } from "../estimator";
 
 export function Header() {
-  const backend = useApp((s) => s.backend);
+  const report = useApp((s) => s.estimator);
+  const model = useApp((s) => s.scenario.model);
+  const offers = useApp((s) => s.scenario.gpuTypes);
+  const est = estimatorView(report, model, offers);
   const hasPlan = useApp((s) => s.plan !== null);
   const planning = useApp((s) => s.job?.kind === "plan" || s.job?.kind === "trace");
   const [shared, setShared] = useState<string | null>(null);
@@ -31,11 +35,11 @@ export function Header() {
       <div className="brand">
         <h1>LoRA Fleet Planner</h1>
         <span
-          className="backend-badge"
+          className={`backend-badge${report && !est.text.startsWith("surrogate") ? " twin" : ""}`}
           data-testid="backend-badge"
-          title="Which estimator answers quick what-ifs"
+          title={est.title}
         >
-          estimator: {backend}
+          estimator: {est.text}
         </span>
       </div>
       <div className="header-actions">
