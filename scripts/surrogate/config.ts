@@ -17,9 +17,19 @@ export const SHIPPED_PAIRS: readonly (readonly [ModelId, GpuId])[] = [
   ["qwen-2.5-7b-instruct", "l40s"],
 ];
 
+/**
+ * Twin samples per pair. Generation is the expensive step (≈ 1.7 s of twin per sample on
+ * h100-64gb, mostly hour-long windows, see bench/out/surrogate/datasets/*.json `twinMs`), so
+ * the measured GPU gets the most; the other pairs share the same physics features and need fewer.
+ */
+export function samplesFor(gpu: GpuId): number {
+  return gpu === "h100-64gb" ? 800 : 300;
+}
+
 /** Training defaults (chosen by `bench:surrogate --ablation`; see the README). */
 export const DEFAULT_TRAIN = {
-  samples: 1200,
+  /** samples of the measured pair (see {@link samplesFor}) */
+  samples: 800,
   designSeed: 1,
   epochs: 400,
   options: {

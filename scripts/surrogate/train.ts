@@ -17,11 +17,11 @@ import { writeArtifacts } from "../../src/core/surrogate/node";
 import { modelDirName } from "../../src/core/surrogate/runtime";
 import { trainSurrogate } from "../../src/core/surrogate/train";
 import { loadOrGenerate, ROOT, twinFingerprint } from "./common";
-import { DEFAULT_TRAIN, SHIPPED_PAIRS } from "./config";
+import { DEFAULT_TRAIN, SHIPPED_PAIRS, samplesFor } from "./config";
 
 interface Args {
   pairs: (readonly [ModelId, GpuId])[];
-  samples: number;
+  samples?: number;
   seed: number;
   threads?: number;
   epochs: number;
@@ -43,7 +43,6 @@ function parseArgs(argv: string[]): Args {
   let all = false;
   const a: Args = {
     pairs: [],
-    samples: DEFAULT_TRAIN.samples,
     seed: DEFAULT_TRAIN.designSeed,
     epochs: DEFAULT_TRAIN.epochs,
     out: join(ROOT, "public", "models"),
@@ -89,14 +88,14 @@ async function main(): Promise<void> {
   const choice = await initBackend({ candidates: ["wasm", "cpu"] });
   const fingerprint = twinFingerprint();
   log(
-    `surrogate: twin ${fingerprint}, backend ${choice.backend}, ${args.samples} samples per pair`,
+    `surrogate: twin ${fingerprint}, backend ${choice.backend}, ${args.samples ?? "default"} samples per pair`,
   );
   const t0 = performance.now();
   for (const [model, gpu] of args.pairs) {
     const tp = performance.now();
     log(`${model} on ${gpu}: generating (design seed ${args.seed})`);
     const ds = await loadOrGenerate(
-      { model, gpu, samples: args.samples, seed: args.seed },
+      { model, gpu, samples: args.samples ?? samplesFor(gpu), seed: args.seed },
       { threads: args.threads, log, cache: args.cache },
     );
     const gen = (performance.now() - tp) / 1000;
