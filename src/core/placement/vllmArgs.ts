@@ -25,8 +25,11 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The placeholder path of an adapter's weights: `/adapters/<encoded id>`. */
-export function adapterPath(id: string): string {
+/**
+ * The placeholder path of an adapter's weights: `<dir>/<encoded id>` (default
+ * `/adapters/<encoded id>`; the app's script passes `${LORA_DIR}`).
+ */
+export function adapterPath(id: string, dir: string = ADAPTER_DIR): string {
   let seg = "";
   for (const byte of new TextEncoder().encode(id)) {
     const c = String.fromCharCode(byte);
@@ -36,19 +39,23 @@ export function adapterPath(id: string): string {
         : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   if (seg === "." || seg === "..") seg = seg.replace(/\./g, "%2E");
-  return `${ADAPTER_DIR}/${seg}`;
+  return `${dir}/${seg}`;
 }
 
 /** One `--lora-modules` value (unquoted): `id=path`, or the JSON form when the id needs it. */
-export function loraModule(id: string): string {
-  const path = adapterPath(id);
+export function loraModule(id: string, dir?: string): string {
+  const path = adapterPath(id, dir);
   // eslint-disable-next-line no-control-regex
   const plain = !/[=,\s\u0000-\u001f\u007f]/.test(id) && !/^[-{]/.test(id) && id.length > 0;
   return plain ? `${id}=${path}` : JSON.stringify({ name: id, path });
 }
 
-/** The arguments as argv words (unquoted), e.g. for `execFile`. */
-export function vllmArgv(e: PlannedEngine, adapterIds: readonly string[]): string[] {
+/** The arguments as argv words (unquoted), e.g. for `execFile`; adapter paths under `dir`. */
+export function vllmArgv(
+  e: PlannedEngine,
+  adapterIds: readonly string[],
+  dir: string = ADAPTER_DIR,
+): string[] {
   const argv = [
     "--enable-lora",
     "--max-loras",
@@ -66,7 +73,7 @@ export function vllmArgv(e: PlannedEngine, adapterIds: readonly string[]): strin
     "--max-model-len",
     String(e.maxModelLen),
   ];
-  if (adapterIds.length > 0) argv.push("--lora-modules", ...adapterIds.map(loraModule));
+  if (adapterIds.length > 0) argv.push("--lora-modules", ...adapterIds.map((id) => loraModule(id, dir)));
   return argv;
 }
 

@@ -3,57 +3,30 @@
  * POSIX shells, so an adapter id such as `$(rm -rf ~)` or `<img src=x>` stays a literal string.
  */
 import type { PlannedEngine } from "../../core/placement/types";
+import { shellQuote, vllmArgv } from "../../core/placement/vllmArgs";
 
-const SAFE = /^[A-Za-z0-9_./:@%+,-]+$/;
+/** Where the script's adapter paths point: a shell variable the user sets (default ./loras). */
+const LORA_DIR = "${LORA_DIR}";
 
-/** Quote one argument for a POSIX shell. */
-export function shellQuote(arg: string): string {
-  if (arg !== "" && SAFE.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The directory an adapter's weights are expected in (the user edits LORA_DIR in the script). */
-export function loraPath(id: string): string {
-  // keep the path a single segment: replace path separators and NUL
-  return `\${LORA_DIR}/${id.replace(/[/\\\0]/g, "_")}`;
-}
-
-/** The LoRA- and batch-related `vllm serve` arguments of one GPU, as argv words. */
-export function vllmArgv(e: PlannedEngine, adapterIds: readonly string[]): string[] {
-  const argv = [
-    "--enable-lora",
-    "--max-loras",
-    String(e.maxLoras),
-    "--max-cpu-loras",
-    String(Math.max(e.maxCpuLoras, e.maxLoras)),
-    "--max-lora-rank",
-    String(e.maxLoraRank),
-    "--max-num-seqs",
-    String(e.maxNumSeqs),
-    "--max-num-batched-tokens",
-    String(e.maxNumBatchedTokens),
-    "--gpu-memory-utilization",
-    String(e.gpuMemoryUtilization),
-    "--max-model-len",
-    String(e.maxModelLen),
-  ];
-  if (adapterIds.length > 0)
-    argv.push("--lora-modules", ...adapterIds.map((id) => `${id}=${loraPath(id)}`));
-  return argv;
+/** One argv word quoted for the script: literal everywhere but the path's `${LORA_DIR}`. */
+function quoteArg(a: string): string {
+  return a.includes(LORA_DIR) ? quoteWithVar(a) : shellQuote(a);
 }
 
 /** The arguments as one display string (quoted like the script). */
 export function vllmArgsFor(e: PlannedEngine, adapterIds: readonly string[]): string {
-  return vllmArgv(e, adapterIds)
-    .map((a) => (a.includes("${LORA_DIR}") ? quoteWithVar(a) : shellQuote(a)))
-    .join(" ");
+  return vllmArgv(e, adapterIds, LORA_DIR).map(quoteArg).join(" ");
 }
 
-/** Quote `id=${LORA_DIR}/id` so the id is literal but LORA_DIR still expands. */
+/**
+ * Quote `id=${LORA_DIR}/id` (or vLLM's JSON form) so the id is literal but LORA_DIR still
+ * expands: the path comes last and its encoded segment has no `$`, so the last occurrence is
+ * the path's even when an id spells `${LORA_DIR}` itself.
+ */
 function quoteWithVar(a: string): string {
-  const i = a.indexOf("${LORA_DIR}");
+  const i = a.lastIndexOf(LORA_DIR);
   const before = a.slice(0, i);
-  const after = a.slice(i + "${LORA_DIR}".length);
+  const after = a.slice(i + LORA_DIR.length);
   return `${shellQuote(before)}"\${LORA_DIR}"${shellQuote(after)}`;
 }
 
@@ -78,9 +51,7 @@ export function vllmServeScript(hfRepo: string, gpus: readonly ScriptGpu[]): str
     lines.push(
       `# GPU ${i + 1} of ${gpus.length}: ${shellComment(g.gpu)}, ${g.adapters.length} adapters`,
     );
-    const argv = vllmArgv(g.engine, g.adapters).map((a) =>
-      a.includes("${LORA_DIR}") ? quoteWithVar(a) : shellQuote(a),
-    );
+    const argv = vllmArgv(g.engine, g.adapters, LORA_DIR).map(quoteArg);
     lines.push(
       `CUDA_VISIBLE_DEVICES=${i} vllm serve ${shellQuote(hfRepo)} --port "$((BASE_PORT + ${i}))" \\`,
     );
