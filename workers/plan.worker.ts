@@ -32,11 +32,8 @@ import {
 import { parseFleetRequest } from "../src/core/placement/fleetSchema";
 import { lowerBound } from "../src/core/placement/lowerBound";
 import { planFleet } from "../src/core/placement/plan";
-import {
-  createTwinEstimator,
-  inThreadRunner,
-  verdictOf,
-} from "../src/core/placement/twinEstimator";
+import { createTwinEstimator, inThreadRunner } from "../src/core/placement/twinEstimator";
+import { EMPTY_ESTIMATE, verdictOf } from "../src/core/placement/verdict";
 import type {
   BaselineName,
   Estimator,
@@ -351,19 +348,6 @@ function parseGpus(input: unknown): z.infer<typeof GpusSchema> {
   return r.data;
 }
 
-const ZERO: GpuEstimate = {
-  source: "twin",
-  throughputTokS: 0,
-  demandTokS: 0,
-  starvedProbability: 0,
-  starved: false,
-  ttftP99Ms: 0,
-  itlP99Ms: 0,
-  fits: true,
-  kvCacheTokens: 0,
-  outOfDistribution: false,
-};
-
 function engineWith(
   ctx: FleetContext,
   members: Parameters<typeof engineFor>[1],
@@ -473,7 +457,7 @@ const api: PlanWorkerApi = {
               gpu: s.gpu as GpuId,
               engine,
               adapters: ids,
-              estimate: est ?? { ...ZERO, demandTokS: demand },
+              estimate: est ?? { ...EMPTY_ESTIMATE, demandTokS: demand },
               demandTokS: demand,
               problem: null,
               vllmArgs: vllmArgs(engine, ids),
@@ -541,7 +525,8 @@ const api: PlanWorkerApi = {
     let k = 0;
     return items.map((x) => ({
       engine: x.engine,
-      estimate: x.members.length > 0 ? ests[k++]! : { ...ZERO, demandTokS: demandOf(x.members) },
+      estimate:
+        x.members.length > 0 ? ests[k++]! : { ...EMPTY_ESTIMATE, demandTokS: demandOf(x.members) },
       vllmArgs: vllmArgs(
         x.engine,
         x.members.map((a) => a.id),

@@ -23,6 +23,7 @@ import type {
 } from "../core/placement/types";
 import type { Adapter } from "../core/scenario/schema";
 import type { TwinResult } from "../core/twin/types";
+import { EMPTY_ESTIMATE } from "../core/placement/verdict";
 import {
   decodeScenarioFromHash,
   defaultFleetScenario,
@@ -568,19 +569,6 @@ export async function planOrRestore(): Promise<void> {
     (signal, progress) => restoreInto(s, signal, progress),
   );
 }
-
-const EMPTY_ESTIMATE: GpuEstimate = {
-  source: "twin",
-  throughputTokS: 0,
-  demandTokS: 0,
-  starvedProbability: 0,
-  starved: false,
-  ttftP99Ms: 0,
-  itlP99Ms: 0,
-  fits: true,
-  kvCacheTokens: 0,
-  outOfDistribution: false,
-};
 
 function emptyPlan(s: FleetScenario, gpus: PlannedGpu[]): Plan {
   return {

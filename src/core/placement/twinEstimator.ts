@@ -22,16 +22,12 @@ import type { Scenario } from "../scenario/schema";
 import { simulate, STARVATION_THRESHOLD } from "../twin/simulate";
 import type { TwinResult } from "../twin/types";
 import { scenarioOfAssignment } from "./scenario";
-import type {
-  Estimator,
-  GpuAssignment,
-  GpuEstimate,
-  TwinRunner,
-  TwinVerdict,
-  Verifier,
-} from "./types";
+import type { Estimator, GpuAssignment, GpuEstimate, TwinRunner, Verifier } from "./types";
+import { verdictOf } from "./verdict";
 import { createLengthSampler } from "../workload/lengths";
 import type { LengthProfile } from "../scenario/schema";
+
+export { EMPTY_ESTIMATE, verdictOf } from "./verdict";
 
 /** Yield to the event loop (lets an abort or a progress repaint through between runs). */
 export function yieldToLoop(): Promise<void> {
@@ -57,21 +53,6 @@ export const inThreadRunner: TwinRunner = async (scenarios, opts = {}) => {
   }
   return out;
 };
-
-/** What a plan keeps of a full-window twin run. */
-export function verdictOf(r: TwinResult): TwinVerdict {
-  return {
-    throughputTokS: r.throughputTokS,
-    idealThroughputTokS: r.idealThroughputTokS,
-    starved: r.starved,
-    ttftMs: r.ttftMs,
-    itlMs: r.itlMs,
-    memory: r.memory,
-    preemptions: r.preemptions,
-    extrapolated: r.extrapolated,
-    wallMs: r.wallMs,
-  };
-}
 
 /** A verifier over any runner (default: this thread, one GPU at a time). */
 export function runnerVerifier(runner: TwinRunner = inThreadRunner): Verifier {

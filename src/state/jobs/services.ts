@@ -15,6 +15,7 @@ import type { ScenarioInput } from "../../core/scenario/schema";
 import type { Dataset, GenerateProgress } from "../../core/surrogate/dataset";
 import type { TrainOptions, TrainProgress } from "../../core/surrogate/train";
 import type { TwinResult } from "../../core/twin/types";
+import { verdictOf } from "../../core/placement/verdict";
 import type {
   EstimatedGpu,
   EstimatorMode,
@@ -169,19 +170,8 @@ export function importTraceInWorker(
 
 export type Verified = NonNullable<PlannedGpu["verified"]>;
 
-export function toVerified(r: TwinResult): Verified {
-  return {
-    throughputTokS: r.throughputTokS,
-    idealThroughputTokS: r.idealThroughputTokS,
-    starved: r.starved,
-    ttftMs: r.ttftMs,
-    itlMs: r.itlMs,
-    memory: r.memory,
-    preemptions: r.preemptions,
-    extrapolated: r.extrapolated,
-    wallMs: r.wallMs,
-  };
-}
+/** What the store keeps of a twin run (the planner's verdict). */
+export const toVerified: (r: TwinResult) => Verified = verdictOf;
 
 /** Verify GPUs with the full twin, in parallel workers. */
 export function verifyInWorkers(
