@@ -104,3 +104,23 @@ export async function loadOrGenerate(
     await runner.close();
   }
 }
+
+/**
+ * Several pairs' datasets as one training set (rows concatenated in the given order; the spec
+ * and design fields of the first). @throws Error when they come from different twins or designs.
+ */
+export function poolDatasets(sets: readonly CachedDataset[]): CachedDataset {
+  const first = sets[0];
+  if (!first) throw new Error("poolDatasets: no datasets");
+  for (const d of sets) {
+    if (d.twinFingerprint !== first.twinFingerprint || d.designVersion !== first.designVersion)
+      throw new Error(
+        `poolDatasets: ${d.spec.model} on ${d.spec.gpu} comes from twin ${d.twinFingerprint} / design ${d.designVersion}, not ${first.twinFingerprint} / ${first.designVersion}`,
+      );
+  }
+  return {
+    ...first,
+    rows: sets.flatMap((d) => d.rows),
+    twinMs: sets.reduce((t, d) => t + d.twinMs, 0),
+  };
+}

@@ -3,10 +3,13 @@
  *   [--epochs E] [--out <dir>] [--no-cache]`
  * `npm run surrogate:all [-- --samples N ...]` (= `--all`: every shipped pair, one after the other)
  *
- * The whole pipeline for one model/GPU pair: generate the design's
- * samples with the twin on worker threads (cached under bench/out/surrogate/datasets by twin
- * fingerprint), train on the wasm backend (cpu if wasm fails), and write `model.json`,
- * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/`. Deterministic:
+ * The whole pipeline: generate each pair's design samples with the twin on worker threads
+ * (cached under bench/out/surrogate/datasets by twin fingerprint), train ONE network on the
+ * pairs' pooled samples on the wasm backend (cpu if wasm fails), and write `model.json`,
+ * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/` of each pair.
+ * Pooling is what makes a few hundred samples per pair enough: the features carry the GPU and
+ * model descriptors and the physics, and on the shipped pairs the pooled network's held-out
+ * throughput error is less than half that of per-pair networks (README, bench:surrogate). Deterministic:
  * re-running with the same twin writes byte-identical files.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -16,7 +19,7 @@ import { initBackend } from "../../src/core/surrogate/backend";
 import { writeArtifacts } from "../../src/core/surrogate/node";
 import { modelDirName } from "../../src/core/surrogate/runtime";
 import { trainSurrogate } from "../../src/core/surrogate/train";
-import { loadOrGenerate, ROOT, twinFingerprint } from "./common";
+import { loadOrGenerate, poolDatasets, ROOT, twinFingerprint, type CachedDataset } from "./common";
 import { DEFAULT_TRAIN, SHIPPED_PAIRS, samplesFor } from "./config";
 
 interface Args {
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     `surrogate: twin ${fingerprint}, backend ${choice.backend}, ${args.samples ?? "default"} samples per pair`,
   );
   const t0 = performance.now();
+  const sets: CachedDataset[] = [];
   for (const [model, gpu] of args.pairs) {
     const tp = performance.now();
     log(`${model} on ${gpu}: generating (design seed ${args.seed})`);
@@ -102,32 +106,41 @@ async function main(): Promise<void> {
     log(
       `  data: ${ds.rows.length} rows, twin ${(ds.twinMs / 1000).toFixed(0)} s (${gen.toFixed(0)} s wall)`,
     );
-    let lastLog = 0;
-    const r = await trainSurrogate(ds, {
-      ...DEFAULT_TRAIN.options,
-      epochs: args.epochs,
-      twinFingerprint: ds.twinFingerprint,
-      onProgress: (p) => {
-        if (p.elapsedMs - lastLog > 20_000 || p.epoch === p.epochs) {
-          lastLog = p.elapsedMs;
-          log(
-            `  epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)} (best ${p.bestValLoss.toFixed(4)})`,
-          );
-        }
-      },
-    });
-    const dir = join(args.out, modelDirName(model, gpu));
-    await writeArtifacts(dir, r.artifacts);
-    r.surrogate.dispose();
-    const v = r.validation;
-    log(
-      `  trained in ${(r.wallMs / 1000).toFixed(0)} s on ${r.backend} (best epoch ${r.bestEpoch}); validation (${v.rows} rows): ` +
-        `throughput SMAPE ${v.throughputSmape.toFixed(2)}%, ITL SMAPE ${v.itlMeanSmape.toFixed(2)}%, starvation F1 ${v.starvedF1.toFixed(3)}`,
-    );
-    log(
-      `  wrote ${dir} (${(r.artifacts.weights.byteLength / 1024).toFixed(0)} KiB weights) in ${((performance.now() - tp) / 1000).toFixed(0)} s`,
-    );
+    sets.push(ds);
   }
+  // One network for all the pairs asked (their samples pooled; the hardware and model
+  // descriptors and the physics features tell the pairs apart), written into each pair's
+  // directory under that pair's name.
+  const pooled = poolDatasets(sets);
+  log(`training on ${pooled.rows.length} rows of ${sets.length} pair(s)`);
+  let lastLog = 0;
+  const r = await trainSurrogate(pooled, {
+    ...DEFAULT_TRAIN.options,
+    epochs: args.epochs,
+    twinFingerprint: pooled.twinFingerprint,
+    onProgress: (p) => {
+      if (p.elapsedMs - lastLog > 20_000 || p.epoch === p.epochs) {
+        lastLog = p.elapsedMs;
+        log(
+          `  epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)} (best ${p.bestValLoss.toFixed(4)})`,
+        );
+      }
+    },
+  });
+  const v = r.validation;
+  log(
+    `  trained in ${(r.wallMs / 1000).toFixed(0)} s on ${r.backend} (best epoch ${r.bestEpoch}); validation (${v.rows} rows): ` +
+      `throughput SMAPE ${v.throughputSmape.toFixed(2)}%, ITL SMAPE ${v.itlMeanSmape.toFixed(2)}%, starvation F1 ${v.starvedF1.toFixed(3)}`,
+  );
+  for (const [model, gpu] of args.pairs) {
+    const dir = join(args.out, modelDirName(model, gpu));
+    await writeArtifacts(dir, {
+      ...r.artifacts,
+      meta: { ...r.artifacts.meta, model, gpu },
+    });
+    log(`  wrote ${dir} (${(r.artifacts.weights.byteLength / 1024).toFixed(0)} KiB weights)`);
+  }
+  r.surrogate.dispose();
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
