@@ -7,9 +7,8 @@
  * (cached under bench/out/surrogate/datasets by twin fingerprint), train ONE network on the
  * pairs' pooled samples on the wasm backend (cpu if wasm fails), and write `model.json`,
  * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/` of each pair.
- * Pooling is what makes a few hundred samples per pair enough: the features carry the GPU and
- * model descriptors and the physics, and on the shipped pairs the pooled network's held-out
- * throughput error is less than half that of per-pair networks (README, bench:surrogate). Deterministic:
+ * Pooling lets the pairs with a few hundred samples learn from the others: the features carry
+ * the GPU and model descriptors and the physics (held-out numbers in the README). Deterministic:
  * re-running with the same twin writes byte-identical files.
  */
 import * as tf from "@tensorflow/tfjs";
