@@ -164,6 +164,32 @@ async function main(): Promise<void> {
       null,
     );
 
+    // ---- surrogate speed in Chromium (a fresh worker, batches of 1,024)
+    {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.goto(BASE);
+      await waitReady(page);
+      const probes = (await page.evaluate(() =>
+        (
+          window as unknown as {
+            __lfp: { benchSurrogate: (pair: string) => Promise<unknown> };
+          }
+        ).__lfp.benchSurrogate("llama-3.1-8b-instruct__h100-64gb"),
+      )) as Record<string, { usPerEstimate?: number; error?: string; skipped?: string }>;
+      for (const [backend, p] of Object.entries(probes)) {
+        add(
+          `surrogate in Chromium, ${backend} (µs per estimate, batch of 1,024)`,
+          p.usPerEstimate !== undefined
+            ? p.usPerEstimate.toFixed(2)
+            : (p.skipped ?? p.error ?? "?").slice(0, 60),
+          backend === "wasm" ? "≤ 5 µs" : "",
+          backend === "wasm" && p.usPerEstimate !== undefined ? p.usPerEstimate <= 5 : null,
+        );
+      }
+      await ctx.close();
+    }
+
     // ---- long tasks while planning 2,000 adapters
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     await ctx.addInitScript(LONGTASK_INIT);

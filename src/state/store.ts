@@ -48,6 +48,7 @@ import {
   runTwinInWorker,
   toVerified,
   trainSurrogateInWorker,
+  benchSurrogateInWorker,
   twinDetailsInWorker,
   verifyInWorkers,
   type EstimatorReport,
@@ -476,6 +477,7 @@ export async function boot(): Promise<void> {
     job: () => get().job?.kind ?? null,
     estimator: () => get().estimator,
     runTwin: (s: unknown, points?: number) => runTwinInWorker(s, points),
+    benchSurrogate: (pair: string) => benchSurrogateInWorker(pair),
     planFleet: (request: unknown, opts: Parameters<typeof planRequestInWorker>[1]) =>
       planRequestInWorker(request, opts),
   };

@@ -15,6 +15,7 @@ import type { ScenarioInput } from "../../core/scenario/schema";
 import type { Dataset, GenerateProgress } from "../../core/surrogate/dataset";
 import type { TrainOptions, TrainProgress } from "../../core/surrogate/train";
 import type { TwinResult } from "../../core/twin/types";
+import type { BackendProbe } from "../../core/surrogate/backend";
 import { verdictOf } from "../../core/placement/verdict";
 import type {
   EstimatedGpu,
@@ -100,6 +101,17 @@ export const trainBridge = new WorkerBridge<SurrogateWorkerApi>(
     }),
   { name: "surrogate trainer", idleMs: 5_000 },
 );
+
+/**
+ * Benchmarks: µs per estimate of a shipped surrogate in batches of 1,024 on each TF.js backend
+ * this browser offers (WebGPU only on a real adapter), in a fresh surrogate worker.
+ */
+export function benchSurrogateInWorker(pair: string): Promise<Record<string, BackendProbe>> {
+  return trainBridge.run(async (api) => {
+    await api.init({ modelUrl: new URL(`${pair}/`, modelsBase()).href });
+    return api.benchBackends({ batch: 1024, reps: 5 });
+  });
+}
 
 export interface PlanCallbacks {
   onProgress: (p: PlanProgress) => void;
