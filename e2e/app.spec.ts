@@ -204,7 +204,7 @@ test("a corrupted link shows error-banner, falls back, and keeps the saved scena
 test("cancel during a long job terminates it and keeps the previous plan", async ({ page }) => {
   await page.goto("./");
   await waitReady(page);
-  const before = await assignment(page);
+  const original = await assignment(page);
   await page.getByTestId("bulk-count").fill("2000");
   await page.getByTestId("bulk-rate").fill("120");
   await page.getByTestId("bulk-replace-button").click();
@@ -212,23 +212,38 @@ test("cancel during a long job terminates it and keeps the previous plan", async
   await expect(page.getByTestId("job-progress")).toHaveAttribute("role", "progressbar");
   await page.waitForTimeout(300);
   await shot(page, "09-job-running", false);
-  // time from the click to the job indicator going away, measured in the page
-  const ms = await page.evaluate(
+  // The job is planning (the previous plan on screen) or, once the placement is shown,
+  // verifying it with the twin. Cancel either way keeps what was on screen when the user
+  // clicked: read it and click in one task, then time the job indicator going away.
+  const r = await page.evaluate(
     () =>
-      new Promise<number>((resolve) => {
+      new Promise<{ ms: number; before: string[][] | null; kind: string | null }>((resolve) => {
+        const lfp = (
+          window as unknown as {
+            __lfp: { assignment: () => string[][] | null; job: () => string | null };
+          }
+        ).__lfp;
+        const before = lfp.assignment();
+        const kind = lfp.job();
         const t0 = performance.now();
         (document.querySelector('[data-testid="cancel-job-button"]') as HTMLButtonElement).click();
         const check = () =>
           document.querySelector('[data-testid="job-progress"]')
             ? requestAnimationFrame(check)
-            : resolve(performance.now() - t0);
+            : resolve({ ms: performance.now() - t0, before, kind });
         check();
       }),
   );
-  test.info().annotations.push({ type: "cancel latency", description: `${ms.toFixed(0)} ms` });
-  expect(ms).toBeLessThan(200);
+  test.info().annotations.push({
+    type: "cancel latency",
+    description: `${r.ms.toFixed(0)} ms (${r.kind})`,
+  });
+  expect(r.kind === "plan" || r.kind === "verify").toBe(true);
+  expect(r.ms).toBeLessThan(200);
   await waitReady(page);
-  expect(await assignment(page)).toEqual(before);
+  expect(await assignment(page)).toEqual(r.before);
+  // cancelling the planning itself keeps the plan from before the edit
+  if (r.kind === "plan") expect(r.before).toEqual(original);
   await expect(page.getByTestId("error-banner")).toHaveCount(0);
 });
 
@@ -278,7 +293,10 @@ test("user strings never execute: HTML-like ids, formula cells; exports escape t
   expect(await page.locator("img").count()).toBe(0);
 
   const script = await downloadText(page, "export-script-button");
-  expect(script).toContain(`'${xss}='"\${LORA_DIR}"'/${xss}'`);
+  // vLLM's JSON form (the id has '=' and spaces), single-quoted; the path segment is encoded
+  expect(script).toContain(
+    `'{"name":"${xss}","path":"'"\${LORA_DIR}"'/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"}'`,
+  );
   const csv = await downloadText(page, "export-csv-button");
   expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/"",""click"")"`);
   expect(csv.split(/\r\n/).some((l) => l.startsWith("=") || l.includes(",="))).toBe(false);
