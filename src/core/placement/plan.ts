@@ -502,7 +502,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
   }
   const verifyMs = opts.skipVerify ? 0 : performance.now() - tv;
 
-  const planned = gpus.map((g, i) => {
+  let planned = gpus.map((g, i) => {
     const p = toPlanned(ctx, g);
     const v = verdicts[i];
     if (v) {
@@ -516,6 +516,8 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
 
   // 4. baselines
   const baselines: Record<string, BaselineResult> = {};
+  /** baseline partitions the twin found free of problems (candidates to adopt, below) */
+  const sound: Array<{ name: BaselineName; cands: Candidate[]; verdicts: TwinVerdict[] }> = [];
   const primary = primaryGpu(ctx, gpus);
   const judge = async (
     name: BaselineName,
@@ -535,6 +537,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
       });
       const vs = await verifyGpus(ctx, verifier, cands, signal);
       starved = vs.filter((v) => problemOf(ctx, v) !== null).length;
+      if (starved === 0 && cands.length > 0) sound.push({ name, cands, verdicts: vs });
     } else {
       starved = cands.filter((c) => !c.ok).length;
     }
@@ -591,6 +594,35 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
         frac,
       );
     }
+  }
+
+  // 5. A plan is the best twin-verified partition we have: when a baseline's partition passed
+  //    full-window verification with no problem and fewer GPUs (lower $/h for min-cost) than
+  //    our construction after repair, it is the answer (its flags as verified), and a note
+  //    says so. Only with verified baselines (the CLI's default; the app judges baselines by
+  //    the estimator and keeps its own plan).
+  const ourProblems = planned.filter((p) => p.problem !== null).length;
+  const better = (cands: Candidate[]) =>
+    ctx.objective.kind === "min-cost"
+      ? costOf(ctx, cands) < costOf(ctx, planned) - 1e-9
+      : cands.length < planned.length;
+  const adopt = sound
+    .filter((b) => ourProblems > 0 || better(b.cands))
+    .sort(
+      (a, b) =>
+        (ctx.objective.kind === "min-cost"
+          ? costOf(ctx, a.cands) - costOf(ctx, b.cands)
+          : a.cands.length - b.cands.length) || wanted.indexOf(a.name) - wanted.indexOf(b.name),
+    )[0];
+  if (adopt) {
+    notes.push(
+      `adopted the ${adopt.name} partition: ${adopt.cands.length} GPUs ($${costOf(ctx, adopt.cands).toFixed(2)}/h), all verified by the twin, against ${planned.length} GPUs ($${costOf(ctx, planned).toFixed(2)}/h${ourProblems > 0 ? `, ${ourProblems} with problems` : ""}) from our construction`,
+    );
+    planned = adopt.cands.map((c, i) => ({
+      ...toPlanned(ctx, c),
+      verified: adopt.verdicts[i]!,
+      problem: null,
+    }));
   }
 
   const starvedGpus = planned.filter((p) => p.problem !== null).length;
