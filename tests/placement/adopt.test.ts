@@ -84,7 +84,7 @@ describe("adopting a verified baseline partition", () => {
     expect(plan.gpus.every((g) => g.adapters.length <= 12)).toBe(true);
   });
 
-  it("never adopts without verified baselines", async () => {
+  it("without verified baselines, never adopts a partition the estimator finds starved", async () => {
     const plan = await planFleet(req, {
       estimator: fakeEstimator(),
       verifier: verifier(1e9),

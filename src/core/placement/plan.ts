@@ -518,6 +518,8 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
   const baselines: Record<string, BaselineResult> = {};
   /** baseline partitions the twin found free of problems (candidates to adopt, below) */
   const sound: Array<{ name: BaselineName; cands: Candidate[]; verdicts: TwinVerdict[] }> = [];
+  /** baseline partitions the estimator found free of problems (when baselines are not verified) */
+  const likely: Array<{ name: BaselineName; cands: Candidate[] }> = [];
   const primary = primaryGpu(ctx, gpus);
   const judge = async (
     name: BaselineName,
@@ -540,6 +542,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
       if (starved === 0 && cands.length > 0) sound.push({ name, cands, verdicts: vs });
     } else {
       starved = cands.filter((c) => !c.ok).length;
+      if (starved === 0 && cands.length > 0) likely.push({ name, cands });
     }
     baselines[name] = {
       gpuCount: cands.length,
@@ -596,24 +599,32 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     }
   }
 
-  // 5. A plan is the best twin-verified partition we have: when a baseline's partition passed
+  // 5. A plan is the best twin-verified partition we have: when a baseline's partition passes
   //    full-window verification with no problem and fewer GPUs (lower $/h for min-cost) than
   //    our construction after repair, it is the answer (its flags as verified), and a note
-  //    says so. Only with verified baselines (the CLI's default; the app judges baselines by
-  //    the estimator and keeps its own plan).
+  //    says so. With unverified baselines (the app's default), only the best one the
+  //    estimator finds sound and better is verified, then judged the same way.
   const ourProblems = planned.filter((p) => p.problem !== null).length;
-  const better = (cands: Candidate[]) =>
-    ctx.objective.kind === "min-cost"
-      ? costOf(ctx, cands) < costOf(ctx, planned) - 1e-9
-      : cands.length < planned.length;
-  const adopt = sound
-    .filter((b) => ourProblems > 0 || better(b.cands))
-    .sort(
-      (a, b) =>
-        (ctx.objective.kind === "min-cost"
-          ? costOf(ctx, a.cands) - costOf(ctx, b.cands)
-          : a.cands.length - b.cands.length) || wanted.indexOf(a.name) - wanted.indexOf(b.name),
-    )[0];
+  const size = (cands: readonly { gpu: GpuId }[]) =>
+    ctx.objective.kind === "min-cost" ? costOf(ctx, cands) : cands.length;
+  const better = (cands: Candidate[]) => ourProblems > 0 || size(cands) < size(planned) - 1e-9;
+  const rank = (a: { name: BaselineName; cands: Candidate[] }, b: typeof a) =>
+    size(a.cands) - size(b.cands) || wanted.indexOf(a.name) - wanted.indexOf(b.name);
+  if (!verifyBaselines && !opts.skipVerify) {
+    const best = likely.filter((b) => better(b.cands)).sort(rank)[0];
+    if (best) {
+      checkAborted(signal);
+      report({
+        phase: "baselines",
+        fraction: 0.99,
+        message: `verifying the ${best.name} partition (${best.cands.length} GPUs), estimated better than ours`,
+      });
+      const vs = await verifyGpus(ctx, verifier, best.cands, signal);
+      if (vs.every((v) => problemOf(ctx, v) === null))
+        sound.push({ name: best.name, cands: best.cands, verdicts: vs });
+    }
+  }
+  const adopt = sound.filter((b) => better(b.cands)).sort(rank)[0];
   if (adopt) {
     notes.push(
       `adopted the ${adopt.name} partition: ${adopt.cands.length} GPUs ($${costOf(ctx, adopt.cands).toFixed(2)}/h), all verified by the twin, against ${planned.length} GPUs ($${costOf(ctx, planned).toFixed(2)}/h${ourProblems > 0 ? `, ${ourProblems} with problems` : ""}) from our construction`,
