@@ -74,6 +74,11 @@ export function FleetSummary() {
           tone={bad ? "bad" : "good"}
         />
       </div>
+      {plan?.notes?.map((n) => (
+        <p key={n} className="plan-note" data-testid="plan-note">
+          {n}
+        </p>
+      ))}
       {baselines.length > 0 && (
         <table className="baselines">
           <caption>
