@@ -7,10 +7,7 @@
  * probe (WebGPU only on a real adapter, then wasm, WebGL, cpu), unless `backend` forces one.
  */
 import * as Comlink from "comlink";
-import * as tf from "@tensorflow/tfjs";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import wasmPlain from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url";
-import wasmSimd from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url";
+import { configureTfjs } from "./tfjsWasm";
 import { loadScenario } from "../src/core/scenario/resolve";
 import {
   benchmarkBackends,
@@ -37,13 +34,7 @@ import { trainSurrogate, type TrainOptions, type TrainProgress } from "../src/co
 import type { ValidationMetrics } from "../src/core/surrogate/runtime";
 import { createBrowserRunner } from "./surrogate-pool";
 
-// Single-threaded wasm only: the threaded build broke in a minified worker and is no faster on 2 cores.
-setWasmPaths({
-  "tfjs-backend-wasm.wasm": wasmPlain,
-  "tfjs-backend-wasm-simd.wasm": wasmSimd,
-  "tfjs-backend-wasm-threaded-simd.wasm": wasmSimd,
-});
-tf.enableProdMode();
+configureTfjs();
 
 interface GpuAdapterLike {
   isFallbackAdapter?: boolean;
