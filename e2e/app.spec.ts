@@ -33,6 +33,8 @@ test("first load plans the default scenario and shows the board and charts", asy
   expect(n).toBeGreaterThan(0);
   await expect(page.getByTestId("gpu-card")).toHaveCount(n);
   await expect(page.getByTestId("backend-badge")).toBeVisible();
+  // the shipped surrogate for the default pairs loads in the planner's worker, on wasm
+  await expect(page.getByTestId("backend-badge")).toContainText(/surrogate.*wasm/);
   for (const id of ["throughput-chart", "memory-chart", "timeseries-chart"]) {
     await expect(page.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
   }
