@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { jsonErrorOffset } from "../src/cli/commands/twin";
+import { jsonErrorOffset } from "../src/cli/files";
 import { main } from "../src/cli/run";
 
 const root = join(import.meta.dirname, "..");

@@ -20,7 +20,6 @@
  * traces only with `--debug`.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InputError } from "../../core/scenario/errors";
@@ -36,7 +35,8 @@ import {
   type CommandContext,
   type CommandHandler,
 } from "../types";
-import { jsonErrorOffset, MAX_SCENARIO_BYTES } from "./twin";
+import { FileError, oneLine, parseJson, readStdin, readTextFile } from "../files";
+import { MAX_SCENARIO_BYTES } from "./twin";
 
 export const ESTIMATE_USAGE =
   "usage: lfp estimate <scenario.json|-> [more.json ...] [--backend wasm|cpu] [--models <dir>] [--debug]  (- reads stdin)";
@@ -100,69 +100,15 @@ export function parseEstimateArgs(args: readonly string[]): EstimateArgs {
   return out;
 }
 
-/** A problem with one file: `field` is the scenario field, or "" for the file itself. */
-class FileError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const oneLine = (t: string) => t.replace(/\s+/g, " ").trim();
-
-async function readText(file: string): Promise<string> {
-  if (file === "-") {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const c of process.stdin) {
-      const b = typeof c === "string" ? Buffer.from(c) : (c as Buffer);
-      total += b.length;
-      if (total > MAX_SCENARIO_BYTES)
-        throw new FileError("", `input is larger than ${MAX_SCENARIO_BYTES / 2 ** 20} MiB`);
-      chunks.push(b);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  }
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (st.isDirectory())
-      throw new FileError("", "cannot read file: it is a directory (give a scenario .json file)");
-    size = st.size;
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileError(
-      "",
-      code === "ENOENT"
-        ? "cannot read file: no such file"
-        : code === "EACCES" || code === "EPERM"
-          ? "cannot read file: permission denied"
-          : `cannot read file: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  if (size > MAX_SCENARIO_BYTES)
-    throw new FileError("", `file is larger than ${MAX_SCENARIO_BYTES / 2 ** 20} MiB`);
-  return readFile(file, "utf8");
-}
-
-function parseJson(text: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === "") throw new FileError("", "invalid JSON: the file is empty");
-  try {
-    return JSON.parse(body) as unknown;
-  } catch (err) {
-    let msg = oneLine(err instanceof Error ? err.message : String(err));
-    if (msg.length > 160) msg = msg.slice(0, 157) + "...";
-    const pos = jsonErrorOffset(body);
-    if (pos < 0) throw new FileError("", `invalid JSON: ${msg}`);
-    const before = body.slice(0, pos);
-    const line = before.split("\n").length;
-    const col = pos - before.lastIndexOf("\n");
-    throw new FileError("", `invalid JSON at line ${line} column ${col}: ${msg}`);
-  }
+/** A scenario file's text ("-": stdin). @throws FileError */
+function readText(file: string): Promise<string> {
+  if (file === "-") return readStdin(MAX_SCENARIO_BYTES);
+  return readTextFile(file, {
+    maxBytes: MAX_SCENARIO_BYTES,
+    field: "",
+    prefix: "cannot read file",
+    dirHint: " (give a scenario .json file)",
+  });
 }
 
 function errorLine(file: string, err: unknown): string {

@@ -23,7 +23,6 @@
  * exit 1; bad arguments exit 2. Stack traces only with `--debug`.
  */
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTwinEstimator } from "../../core/placement/twinEstimator";
@@ -41,7 +40,7 @@ import {
   type CommandContext,
   type CommandHandler,
 } from "../types";
-import { jsonErrorOffset } from "./twin";
+import { FileError, parseJson, readStdin, readTextFile } from "../files";
 
 export const PLAN_USAGE =
   "usage: lfp plan <fleet.json|-> [--no-baselines] [--no-verify-baselines] [--no-verify] " +
@@ -189,74 +188,13 @@ export function parsePlanArgs(args: readonly string[]): PlanArgs {
   return out;
 }
 
-/** A problem with a file itself (not a field): `field` names where it was referenced. */
-class FileError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "FileError";
-  }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "ENOENT":
-      return "no such file";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "it is a directory";
-    default:
-      return err instanceof Error ? err.message : String(err);
-  }
-}
-
-async function readText(path: string, field: string): Promise<string> {
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
-    if (st.size > MAX_FLEET_BYTES) {
-      throw new FileError(field, `file is larger than ${MAX_FLEET_BYTES / 2 ** 20} MiB`);
-    }
-    return await readFile(path, "utf8");
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    throw new FileError(field, `cannot read ${JSON.stringify(path)}: ${describeFsError(err)}`);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    total += buf.length;
-    if (total > MAX_FLEET_BYTES)
-      throw new FileError("", `input is larger than ${MAX_FLEET_BYTES / 2 ** 20} MiB`);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function parseJson(text: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === "") throw new FileError("", "invalid JSON: the file is empty");
-  try {
-    return JSON.parse(body) as unknown;
-  } catch (err) {
-    let msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
-    if (msg.length > 160) msg = msg.slice(0, 157) + "...";
-    const pos = jsonErrorOffset(body);
-    if (pos < 0) throw new FileError("", `invalid JSON: ${msg}`);
-    const before = body.slice(0, pos);
-    const line = before.split("\n").length;
-    const col = pos - before.lastIndexOf("\n");
-    throw new FileError("", `invalid JSON at line ${line} column ${col}: ${msg}`);
-  }
+/** A file the fleet file references (a trace), as text. @throws FileError naming `field` */
+function readText(path: string, field: string): Promise<string> {
+  return readTextFile(path, {
+    maxBytes: MAX_FLEET_BYTES,
+    field,
+    prefix: `cannot read ${JSON.stringify(path)}`,
+  });
 }
 
 function errorLine(file: string, err: unknown): string {
@@ -286,7 +224,8 @@ export const run: CommandHandler = async (rawArgs, io: CliIo, ctx?: CommandConte
   let request;
   let trace: ReturnType<typeof fleetRequestFromFile>["trace"];
   try {
-    const text = args.file === "-" ? await readStdin() : await readText(args.file, "");
+    const text =
+      args.file === "-" ? await readStdin(MAX_FLEET_BYTES) : await readText(args.file, "");
     const file = parseFleetFile(parseJson(text));
     let traceText: string | undefined;
     if (file.trace) {

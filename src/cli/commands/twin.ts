@@ -15,8 +15,8 @@
  * failed, 0 otherwise. Bad arguments (no file, unknown option, stdin named twice) exit with 2
  * before anything runs. Stack traces only with `--debug`.
  */
-import { readFile, stat } from "node:fs/promises";
 import { InputError } from "../../core/scenario/errors";
+import { FileError, oneLine, parseJson, readStdin, readTextFile } from "../files";
 import { runTwin } from "../../core/twin/simulate";
 import type { TwinResult } from "../../core/twin/types";
 import {
@@ -74,186 +74,15 @@ export function parseTwinArgs(args: readonly string[]): TwinArgs {
 }
 
 /** One line: collapse newlines and runs of whitespace. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-/** A bad file: `field` is the scenario field (dotted path) or "" when the problem is the file itself. */
-class FileError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "FileError";
-  }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "ENOENT":
-      return "cannot read file: no such file";
-    case "EACCES":
-    case "EPERM":
-      return "cannot read file: permission denied";
-    case "EISDIR":
-      return "cannot read file: it is a directory (give a scenario .json file)";
-    default:
-      return `cannot read file: ${err instanceof Error ? err.message : String(err)}`;
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    total += buf.length;
-    if (total > MAX_SCENARIO_BYTES) {
-      throw new FileError("", `input is larger than ${MAX_SCENARIO_BYTES / 2 ** 20} MiB`);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-async function readScenarioText(file: string): Promise<string> {
-  if (file === "-") return readStdin();
-  try {
-    const st = await stat(file);
-    if (st.isDirectory()) throw Object.assign(new Error("directory"), { code: "EISDIR" });
-    if (st.size > MAX_SCENARIO_BYTES) {
-      throw new FileError("", `file is larger than ${MAX_SCENARIO_BYTES / 2 ** 20} MiB`);
-    }
-    return await readFile(file, "utf8");
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    throw new FileError("", describeFsError(err));
-  }
-}
-
-/**
- * Offset of the first JSON syntax error in `text` (V8's messages do not always give one), or
- * -1 when the text is valid JSON (or nests too deep to scan). A plain recursive-descent scan of
- * RFC 8259's grammar.
- */
-export function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const fail = (at = i): never => {
-    throw at;
-  };
-  const literal = (word: string) => {
-    for (const ch of word) {
-      if (text[i] !== ch) fail();
-      i++;
-    }
-  };
-  const string = () => {
-    i++; // opening quote
-    for (;;) {
-      if (i >= text.length) fail();
-      const ch = text.charCodeAt(i);
-      if (ch === 0x22) return void i++;
-      if (ch < 0x20) fail();
-      if (ch === 0x5c) {
-        i++;
-        const e = text[i];
-        if (e === "u") {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) fail(i + k);
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const digits = () => {
-    const start = i;
-    while (i < text.length && text[i]! >= "0" && text[i]! <= "9") i++;
-    if (i === start) fail();
-  };
-  const number = () => {
-    if (text[i] === "-") i++;
-    if (text[i] === "0") i++;
-    else digits();
-    if (text[i] === ".") {
-      i++;
-      digits();
-    }
-    if (text[i] === "e" || text[i] === "E") {
-      i++;
-      if (text[i] === "+" || text[i] === "-") i++;
-      digits();
-    }
-  };
-  const value = (): void => {
-    ws();
-    const ch = text[i];
-    if (ch === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") return void i++;
-        else fail();
-      }
-    } else if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") return void i++;
-        else fail();
-      }
-    } else if (ch === '"') string();
-    else if (ch === "t") literal("true");
-    else if (ch === "f") literal("false");
-    else if (ch === "n") literal("null");
-    else if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) number();
-    else fail();
-  };
-  try {
-    value();
-    ws();
-    if (i < text.length) fail();
-    return -1;
-  } catch (at) {
-    // a RangeError (nesting deeper than the stack) leaves the position unknown
-    return typeof at === "number" ? Math.min(at, text.length) : -1;
-  }
-}
-
-/** JSON.parse with a one-line message that gives the line and column of the error. */
-function parseJson(text: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // UTF-8 BOM
-  if (body.trim() === "") throw new FileError("", "invalid JSON: the file is empty");
-  try {
-    return JSON.parse(body) as unknown;
-  } catch (err) {
-    let msg = oneLine(err instanceof Error ? err.message : String(err));
-    if (msg.length > 160) msg = msg.slice(0, 157) + "...";
-    const pos = jsonErrorOffset(body);
-    if (pos < 0) throw new FileError("", `invalid JSON: ${msg}`);
-    const before = body.slice(0, pos);
-    const line = before.split("\n").length;
-    const col = pos - before.lastIndexOf("\n");
-    throw new FileError("", `invalid JSON at line ${line} column ${col}: ${msg}`);
-  }
+/** A scenario file's text ("-": stdin). @throws FileError */
+function readScenarioText(file: string): Promise<string> {
+  if (file === "-") return readStdin(MAX_SCENARIO_BYTES);
+  return readTextFile(file, {
+    maxBytes: MAX_SCENARIO_BYTES,
+    field: "",
+    prefix: "cannot read file",
+    dirHint: " (give a scenario .json file)",
+  });
 }
 
 /** The printed result: the file first, every TwinResult field, `timeSeries` only on request. */
