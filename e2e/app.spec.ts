@@ -87,9 +87,13 @@ test("dragging a chip with the mouse moves the adapter and updates both cards", 
   const b = await cardInfo(page, 1);
   const chip = a.card.getByTestId("adapter-chip").first();
   const id = (await chip.getAttribute("data-adapter-id"))!;
-  // raw mouse events need both ends on screen (the board may sit below the charts)
-  await b.card.scrollIntoViewIfNeeded();
-  await chip.scrollIntoViewIfNeeded();
+  // raw mouse events need both ends on screen: bring the cards' row (both cards, their first
+  // chips) to the top of the viewport, clear of the sticky header
+  await a.card.evaluate((el) => {
+    el.scrollIntoView({ block: "start" });
+    window.scrollBy(0, -80);
+  });
+  await expect(chip).toBeInViewport();
   const cb = (await chip.boundingBox())!;
   const tb = (await b.card.boundingBox())!;
   await page.mouse.move(cb.x + cb.width / 2, cb.y + cb.height / 2);
