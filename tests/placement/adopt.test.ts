@@ -4,6 +4,7 @@
  * that fails verification never is.
  */
 import { describe, expect, it } from "vitest";
+import { createContext } from "../../src/core/placement/context";
 import { planFleet } from "../../src/core/placement/plan";
 import type { TwinVerdict, Verifier } from "../../src/core/placement/types";
 import type { MemoryReport } from "../../src/core/twin/types";
@@ -93,5 +94,41 @@ describe("adopting a verified baseline partition", () => {
     });
     expect(plan.gpuCount).toBe(plan.baselines["round-robin"]!.gpuCount);
     expect(plan.notes?.join(" ") ?? "").not.toMatch(/adopted/);
+  });
+
+  it("repair pools the adapters shed by several starved GPUs onto one new GPU", async () => {
+    // the estimator lets 20-40 adapters onto a GPU; the stand-in twin starves any GPU over 14
+    // adapters (serving 85% of its demand) and keeps up with the rest
+    const demand = new Map(createContext(req).adapters.map((a) => [a.id, a.demandTokS]));
+    const batches: number[][] = [];
+    const twin: Verifier = {
+      async verify(scenarios) {
+        batches.push(scenarios.map((s) => s.workload.adapters.length));
+        const base = await verifier(14).verify(scenarios);
+        return scenarios.map((s, i) => {
+          const ideal = s.workload.adapters.reduce((d, a) => d + demand.get(a.id)!, 0);
+          const starved = base[i]!.starved;
+          return {
+            ...base[i]!,
+            idealThroughputTokS: ideal,
+            throughputTokS: (starved ? 0.85 : 1) * ideal,
+          };
+        });
+      },
+    };
+    const plan = await planFleet(req, {
+      estimator: fakeEstimator(),
+      verifier: twin,
+      lowerBound: false,
+      baselines: [],
+    });
+    const starvedFirst = batches[0]!.filter((n) => n > 14).length;
+    expect(starvedFirst).toBeGreaterThanOrEqual(2);
+    // the first repair round re-verifies the starved GPUs it trimmed and ONE new GPU holding
+    // everything they shed (not one new GPU per starved GPU)
+    expect(batches[1]!.length).toBe(starvedFirst + 1);
+    expect(plan.starvedGpus).toBe(0);
+    const placed = plan.gpus.flatMap((g) => g.adapters).sort();
+    expect(placed).toEqual(req.workload.adapters.map((a) => a.id).sort());
   });
 });

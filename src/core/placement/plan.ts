@@ -446,12 +446,15 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
         changed.add(i);
       }
       if (changed.size === 0) break;
-      for (const { adapters, cap } of shedSets) {
-        if (adapters.length === 0) continue;
-        repairs.movedAdapters += adapters.length;
+      // every shed adapter in one pool (one partly filled new GPU, not one per starved GPU), on
+      // new GPUs that take no more demand than the most conservative verified cap
+      const shed = shedSets.flatMap((x) => x.adapters);
+      if (shed.length > 0) {
+        const cap = Math.min(...shedSets.filter((x) => x.adapters.length > 0).map((x) => x.cap));
+        repairs.movedAdapters += shed.length;
         const used = new Map<GpuId, number>();
         for (const g of gpus) used.set(g.gpu, (used.get(g.gpu) ?? 0) + 1);
-        const added = await greedyFill(ev, orderAdapters(adapters, "hot-first"), {
+        const added = await greedyFill(ev, orderAdapters(shed, "hot-first"), {
           used,
           ...(Number.isFinite(cap) ? { maxDemand: cap } : {}),
         });
