@@ -156,8 +156,10 @@ async function verifyGpus(
 
 /**
  * Move the lightest GPU's adapters onto the others, each taking a share of what its verified
- * run says it can still serve (a GPU that keeps up: up to 15% more demand; one that is
- * overloaded: the part of its demand above 91% it already serves), checked by the estimator
+ * run says it can still serve (a GPU that keeps up: up to 15% more demand, or up to 90% of the
+ * largest demand the twin saw a GPU of its type serve in this plan when that is more — a GPU
+ * left light by the greedy's tail or a repair; one that is overloaded: the part of its demand
+ * above 91% it already serves), checked by the estimator
  * at a relaxed margin (throughput ≥ 0.905 × demand) and then by the twin on the full window.
  * Returns the new GPUs and verdicts, or null (nothing changed) when any step fails.
  */
@@ -177,11 +179,19 @@ async function dissolveLightest(
   if (vi < 0) return null;
   const others = gpus.filter((_, i) => i !== vi);
   const otherVerdicts = verdicts.filter((_, i) => i !== vi) as TwinVerdict[];
+  const ratio = (v: TwinVerdict) =>
+    v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
+  // largest demand per GPU type the twin found served in this plan
+  const shown = new Map<GpuId, number>();
+  others.forEach((g, i) => {
+    if (problemOf(ctx, otherVerdicts[i]!) !== null) return;
+    shown.set(g.gpu, Math.max(shown.get(g.gpu) ?? 0, demandOf(g.members)));
+  });
   const room = (g: Placed, i: number) => {
-    const v = otherVerdicts[i]!;
-    const r = v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
+    const r = ratio(otherVerdicts[i]!);
     const d = demandOf(g.members);
-    return r >= 0.985 ? 0.15 * d : Math.max(0, ((r - 0.91) / 0.91) * d);
+    if (r < 0.985) return Math.max(0, ((r - 0.91) / 0.91) * d);
+    return Math.max(0.15 * d, 0.9 * (shown.get(g.gpu) ?? 0) - d);
   };
   const total = others.reduce((s, g, i) => s + room(g, i), 0);
   if (total < demandOf(gpus[vi]!.members)) return null;
