@@ -1,5 +1,8 @@
+// one formatter: `toLocaleString` builds a new one per call (slow on a board of many GPUs)
+const INT = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
 export function fmtInt(x: number): string {
-  return Math.round(x).toLocaleString("en-US");
+  return INT.format(Math.round(x));
 }
 
 /** tokens/s with a k suffix above 10,000 */
