@@ -16,7 +16,7 @@ import {
   type DragStartEvent,
   type KeyboardCoordinateGetter,
 } from "@dnd-kit/core";
-import { memo, useCallback, useDeferredValue, useMemo, useState } from "react";
+import { memo, useCallback, useDeferredValue, useMemo, useState, type SyntheticEvent } from "react";
 import { GPUS } from "../../core/catalog/gpus";
 import { GPU_IDS, type GpuId } from "../../core/catalog/ids";
 import type { PlannedGpu } from "../../core/placement/types";
@@ -63,6 +63,31 @@ const cardKeyboardCoordinates: KeyboardCoordinateGetter = (event, { context }) =
   };
 };
 
+/**
+ * The pointer's height in the viewport during a drag (null: keyboard). dnd-kit's auto-scroller
+ * can pair the page's scroll container with a stale rect (a chip list's, while the scrollable
+ * ancestors switch from the chip's to the card's under the pointer) and scroll the page to the
+ * top while the pointer is mid-screen; the page only auto-scrolls near its top or bottom edge.
+ */
+let pointerY: number | null = null;
+const trackPointer = (e: MouseEvent | TouchEvent) => {
+  pointerY = "touches" in e ? (e.touches[0]?.clientY ?? pointerY) : e.clientY;
+};
+const autoScroll = {
+  canScroll: (el: Element) => {
+    if (pointerY === null || el !== document.scrollingElement) return true;
+    const edge = window.innerHeight * 0.2;
+    return pointerY <= edge || pointerY >= window.innerHeight - edge;
+  },
+};
+function watchPointer(on: boolean): void {
+  pointerY = null;
+  for (const type of ["mousemove", "touchmove"] as const) {
+    if (on) window.addEventListener(type, trackPointer, { capture: true, passive: true });
+    else window.removeEventListener(type, trackPointer, { capture: true });
+  }
+}
+
 const collision: CollisionDetection = (args) =>
   args.pointerCoordinates ? pointerWithin(args) : rectIntersection(args);
 
@@ -71,7 +96,9 @@ export function Board() {
   const uids = useDeferredValue(useApp((s) => s.gpuUids));
   const phase = useApp((s) => s.gpuPhase);
   const selected = useApp((s) => s.selectedUid);
-  const scenario = useApp((s) => s.scenario);
+  // deferred with the plan: a new workload (e.g. 2,000 adapters replaced) re-renders every
+  // card, in a background pass rather than in the click that made it
+  const scenario = useDeferredValue(useApp((s) => s.scenario));
   const [dragging, setDragging] = useState<string | null>(null);
   const [addType, setAddType] = useState<GpuId | "">("");
 
@@ -106,9 +133,19 @@ export function Board() {
     [gpuName],
   );
 
-  const onDragStart = (e: DragStartEvent) =>
+  const onDragStart = (e: DragStartEvent) => {
+    dragRunning = true;
+    watchPointer(true);
     setDragging(String(e.active.data.current?.adapterId ?? ""));
+  };
+  const onDragCancel = () => {
+    dragRunning = false;
+    watchPointer(false);
+    setDragging(null);
+  };
   const onDragEnd = (e: DragEndEvent) => {
+    dragRunning = false;
+    watchPointer(false);
     setDragging(null);
     const id = e.active.data.current?.adapterId as string | undefined;
     const to = e.over?.data.current?.uid as number | undefined;
@@ -154,9 +191,10 @@ export function Board() {
       <DndContext
         sensors={sensors}
         collisionDetection={collision}
+        autoScroll={autoScroll}
         onDragStart={onDragStart}
         onDragEnd={onDragEnd}
-        onDragCancel={() => setDragging(null)}
+        onDragCancel={onDragCancel}
         accessibility={{ announcements }}
       >
         <div className="cards">
@@ -198,25 +236,12 @@ interface CardProps {
   model: string;
 }
 
-const GpuCard = memo(function GpuCard({
-  uid,
-  index,
-  g,
-  byId,
-  phase,
-  selected,
-  canRemove,
-  price,
-  model,
-}: CardProps) {
+const GpuCard = memo(function GpuCard(props: CardProps) {
+  const { uid, index, g, phase, selected } = props;
+  // The droppable's hook re-renders on every drag-over: keep it on the card's shell; the body
+  // (bars, memory, chips) is memoised and re-renders only when its GPU changes.
   const { setNodeRef, isOver } = useDroppable({ id: `gpu-${uid}`, data: { uid, index } });
-  const [expanded, setExpanded] = useState(false);
   const bad = isGpuBad(g);
-  const v = g.verified;
-  const demand = g.estimate.demandTokS;
-  const mem = v?.memory ?? memoryFor(model, g.gpu, g.engine);
-  const shown = expanded ? g.adapters : g.adapters.slice(0, CHIP_LIMIT);
-  const scale = Math.max(demand, g.estimate.throughputTokS, v?.throughputTokS ?? 0, 1);
   return (
     <article
       ref={setNodeRef}
@@ -228,6 +253,29 @@ const GpuCard = memo(function GpuCard({
       data-phase={phase ?? "idle"}
       aria-label={`GPU ${index + 1}: ${GPUS[g.gpu].displayName}, ${g.adapters.length} adapters${bad ? ", has a problem" : ""}`}
     >
+      <CardBody {...props} />
+    </article>
+  );
+});
+
+const CardBody = memo(function CardBody({
+  uid,
+  index,
+  g,
+  byId,
+  phase,
+  selected,
+  canRemove,
+  price,
+  model,
+}: CardProps) {
+  const bad = isGpuBad(g);
+  const v = g.verified;
+  const demand = g.estimate.demandTokS;
+  const mem = v?.memory ?? memoryFor(model, g.gpu, g.engine);
+  const scale = Math.max(demand, g.estimate.throughputTokS, v?.throughputTokS ?? 0, 1);
+  return (
+    <>
       <header className="card-head">
         <button
           type="button"
@@ -288,30 +336,120 @@ const GpuCard = memo(function GpuCard({
             (v ? (v.memory.fits ? "starved" : "does not fit in memory") : "starved (estimate)")}
         </p>
       )}
-      <div className="chips" aria-label={`Adapters on GPU ${index + 1}`}>
-        {shown.map((id) => {
-          const a = byId.get(id);
-          return a ? (
-            <Chip key={id} a={a} fromUid={uid} />
-          ) : (
-            <span
-              key={id}
-              className="chip stale"
-              title={`${id} is no longer in the scenario: re-plan`}
-            >
-              <span className="chip-id">{id}</span>
-            </span>
-          );
-        })}
-        {g.adapters.length === 0 && <span className="muted small">empty — drop adapters here</span>}
-        {g.adapters.length > CHIP_LIMIT && (
-          <button type="button" className="btn small ghost" onClick={() => setExpanded((x) => !x)}>
-            {expanded ? "show fewer" : `+${g.adapters.length - CHIP_LIMIT} more`}
-          </button>
-        )}
-      </div>
-    </article>
+      <ChipArea uid={uid} index={index} adapters={g.adapters} byId={byId} />
+    </>
   );
+});
+
+/**
+ * Which chip a card's draggable carries. One draggable per card (not per chip): a dnd-kit
+ * draggable re-renders on every drag-over, and a board of 2,000 adapters had that many. The
+ * chip under the pointer / focus becomes the draggable's node and payload when a sensor starts.
+ */
+class ChipGrab {
+  adapterId: string | undefined = undefined;
+  constructor(readonly fromUid: number) {}
+  take(id: string): void {
+    this.adapterId = id;
+  }
+}
+
+/** A drag runs (the card draggables must not be retargeted meanwhile, e.g. by a second touch). */
+let dragRunning = false;
+
+const ChipArea = memo(function ChipArea({
+  uid,
+  index,
+  adapters,
+  byId,
+}: {
+  uid: number;
+  index: number;
+  adapters: string[];
+  byId: Map<string, Adapter>;
+}) {
+  const [expanded, setExpanded] = useState(false);
+  const [grab] = useState(() => new ChipGrab(uid));
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
+    id: `chips-${uid}`,
+    data: grab,
+  });
+  const handlers = useMemo(() => {
+    const out: Record<string, (e: SyntheticEvent) => void> = {};
+    for (const [name, fn] of Object.entries(listeners ?? {})) {
+      out[name] = (e: SyntheticEvent) => {
+        const chip = (e.target as Element).closest?.('[data-testid="adapter-chip"]');
+        const id = chip?.getAttribute("data-adapter-id");
+        if (!chip || id == null || dragRunning || !e.currentTarget.contains(chip)) return;
+        grab.take(id);
+        setNodeRef(chip as HTMLElement);
+        (fn as (e: SyntheticEvent) => void)(e);
+      };
+    }
+    return out;
+  }, [listeners, grab, setNodeRef]);
+  const shown = useMemo(
+    () => (expanded ? adapters : adapters.slice(0, CHIP_LIMIT)),
+    [expanded, adapters],
+  );
+  return (
+    <div className="chips" aria-label={`Adapters on GPU ${index + 1}`} {...handlers}>
+      <Chips
+        ids={shown}
+        byId={byId}
+        describedBy={attributes["aria-describedby"]}
+        draggingId={isDragging ? grab.adapterId : undefined}
+      />
+      {adapters.length === 0 && <span className="muted small">empty — drop adapters here</span>}
+      {adapters.length > CHIP_LIMIT && (
+        <button type="button" className="btn small ghost" onClick={() => setExpanded((x) => !x)}>
+          {expanded ? "show fewer" : `+${adapters.length - CHIP_LIMIT} more`}
+        </button>
+      )}
+    </div>
+  );
+});
+
+/** A card's chips: plain elements (no hooks), re-rendered only when the list changes. */
+const Chips = memo(function Chips({
+  ids,
+  byId,
+  describedBy,
+  draggingId,
+}: {
+  ids: string[];
+  byId: Map<string, Adapter>;
+  describedBy: string | undefined;
+  draggingId: string | undefined;
+}) {
+  return ids.map((id) => {
+    const a = byId.get(id);
+    if (!a)
+      return (
+        <span key={id} className="chip stale" title={`${id} is no longer in the scenario: re-plan`}>
+          <span className="chip-id">{id}</span>
+        </span>
+      );
+    const dragging = id === draggingId;
+    return (
+      <span
+        key={id}
+        className={`chip r${a.rank}${dragging ? " dragging" : ""}`}
+        data-testid="adapter-chip"
+        data-adapter-id={a.id}
+        title={`${a.id} · rank ${a.rank} · ${fmtRate(a.rateRps)} req/s`}
+        role="button"
+        tabIndex={0}
+        aria-disabled={false}
+        aria-pressed={dragging ? true : undefined}
+        aria-roledescription="draggable adapter"
+        aria-describedby={describedBy}
+        aria-label={`Adapter ${a.id}, rank ${a.rank}, ${fmtRate(a.rateRps)} requests per second`}
+      >
+        <ChipInner a={a} />
+      </span>
+    );
+  });
 });
 
 function Bar(props: {
@@ -367,28 +505,6 @@ function MemoryBar({ mem }: { mem: ReturnType<typeof memoryFor> }) {
     </div>
   );
 }
-
-const Chip = memo(function Chip({ a, fromUid }: { a: Adapter; fromUid: number }) {
-  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
-    id: `a:${a.id}`,
-    data: { adapterId: a.id, fromUid },
-  });
-  return (
-    <span
-      ref={setNodeRef}
-      className={`chip r${a.rank}${isDragging ? " dragging" : ""}`}
-      data-testid="adapter-chip"
-      data-adapter-id={a.id}
-      title={`${a.id} · rank ${a.rank} · ${fmtRate(a.rateRps)} req/s`}
-      {...attributes}
-      {...listeners}
-      aria-roledescription="draggable adapter"
-      aria-label={`Adapter ${a.id}, rank ${a.rank}, ${fmtRate(a.rateRps)} requests per second`}
-    >
-      <ChipInner a={a} />
-    </span>
-  );
-});
 
 function ChipInner({ a }: { a: Adapter }) {
   return (
