@@ -17,6 +17,7 @@ import { assignmentKey } from "../../state/jobs/assign";
 import { isGpuBad, useApp } from "../../state/store";
 import { memoryFor } from "../memory";
 import { fmtTok } from "../format";
+import { useStaggered } from "../stagger";
 
 const C = {
   demand: "#94a3b8",
@@ -52,6 +53,11 @@ export function Charts() {
   );
 }
 
+/** Where a chart will be, until its first data lands (same height: no layout shift). */
+function Pending({ height }: { height: number }) {
+  return <div className="chart-pending" style={{ height }} aria-hidden="true" />;
+}
+
 function ChartBox(props: {
   testid?: string;
   title: string;
@@ -80,30 +86,41 @@ const ThroughputChart = memo(function ThroughputChart({ plan }: { plan: Plan }) 
       })),
     [plan],
   );
+  const shown = useStaggered(data);
   return (
     <ChartBox
       testid="throughput-chart"
       title="Throughput vs demand per GPU"
       caption="tokens/s each GPU is asked for (demand), the quick estimate, and the twin's verified throughput; verified below 90% of demand means starved."
     >
-      <ResponsiveContainer width="100%" height={240}>
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
-          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
-          <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
-          <Bar
-            dataKey="verified"
-            name="verified (twin)"
-            fill={C.verified}
-            isAnimationActive={false}
-          />
-        </BarChart>
-      </ResponsiveContainer>
+      {shown ? <ThroughputBars data={shown} /> : <Pending height={240} />}
     </ChartBox>
+  );
+});
+
+const ThroughputBars = memo(function ThroughputBars({
+  data,
+}: {
+  data: { name: string; demand: number; predicted: number; verified: number | null }[];
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={240}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+        <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
+        <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
+        <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
+        <Bar
+          dataKey="verified"
+          name="verified (twin)"
+          fill={C.verified}
+          isAnimationActive={false}
+        />
+      </BarChart>
+    </ResponsiveContainer>
   );
 });
 
@@ -126,33 +143,34 @@ const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; mod
       }),
     [plan, model],
   );
+  const shown = useStaggered(data);
   return (
     <ChartBox
       testid="memory-chart"
       title="Memory per GPU"
       caption="GiB of device memory: model weights, LoRA slots (max-loras × max-lora-rank), KV cache, activation/graph reserve, and what vLLM leaves free."
     >
-      <ResponsiveContainer width="100%" height={240}>
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-          <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
-          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
-          <Bar
-            dataKey="lora"
-            name="LoRA slots"
-            stackId="m"
-            fill={C.lora}
-            isAnimationActive={false}
-          />
-          <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
-          <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
-          <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      {shown ? <MemoryBars data={shown} /> : <Pending height={240} />}
     </ChartBox>
+  );
+});
+
+const MemoryBars = memo(function MemoryBars({ data }: { data: Record<string, unknown>[] }) {
+  return (
+    <ResponsiveContainer width="100%" height={240}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+        <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
+        <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
+        <Bar dataKey="lora" name="LoRA slots" stackId="m" fill={C.lora} isAnimationActive={false} />
+        <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
+        <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
+        <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
+      </BarChart>
+    </ResponsiveContainer>
   );
 });
 
@@ -209,73 +227,103 @@ const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
   );
   return (
     <div className="ts-grid">
-      <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
-          <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
-          <YAxis
-            yAxisId="p"
-            orientation="right"
-            domain={[0, 100]}
-            unit="%"
-            tick={{ fontSize: 11 }}
-            width={44}
-          />
-          <Tooltip />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line
-            yAxisId="n"
-            dataKey="waiting"
-            stroke={C.waiting}
-            dot={false}
-            isAnimationActive={false}
-          />
-          <Line
-            yAxisId="n"
-            dataKey="running"
-            stroke={C.running}
-            dot={false}
-            isAnimationActive={false}
-          />
-          <Line
-            yAxisId="p"
-            dataKey="kv"
-            name="KV use %"
-            stroke={C.kvUsage}
-            dot={false}
-            isAnimationActive={false}
-          />
-        </LineChart>
-      </ResponsiveContainer>
-      <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
-          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line
-            dataKey="tput"
-            name="throughput (tok/s)"
-            stroke={C.tput}
-            dot={false}
-            isAnimationActive={false}
-          />
-        </LineChart>
-      </ResponsiveContainer>
+      <TsCounts data={data} />
+      <TsThroughput data={data} />
     </div>
   );
 });
 
-function Latency({ d }: { d: TwinResult }) {
-  const data = [
-    { name: "TTFT", mean: d.ttftMs.mean, p50: d.ttftMs.p50, p99: d.ttftMs.p99 },
-    { name: "ITL", mean: d.itlMs.mean, p50: d.itlMs.p50, p99: d.itlMs.p99 },
-  ].map((x) => ({ ...x, mean: round1(x.mean), p50: round1(x.p50), p99: round1(x.p99) }));
+interface TsPoint {
+  t: number;
+  waiting: number;
+  running: number;
+  kv: number;
+  tput: number;
+}
+
+const TsCounts = memo(function TsCounts({ data }: { data: TsPoint[] }) {
+  const shown = useStaggered(data);
+  if (!shown) return <Pending height={200} />;
   return (
     <ResponsiveContainer width="100%" height={200}>
-      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+      <LineChart data={shown} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
+        <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
+        <YAxis
+          yAxisId="p"
+          orientation="right"
+          domain={[0, 100]}
+          unit="%"
+          tick={{ fontSize: 11 }}
+          width={44}
+        />
+        <Tooltip />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Line
+          yAxisId="n"
+          dataKey="waiting"
+          stroke={C.waiting}
+          dot={false}
+          isAnimationActive={false}
+        />
+        <Line
+          yAxisId="n"
+          dataKey="running"
+          stroke={C.running}
+          dot={false}
+          isAnimationActive={false}
+        />
+        <Line
+          yAxisId="p"
+          dataKey="kv"
+          name="KV use %"
+          stroke={C.kvUsage}
+          dot={false}
+          isAnimationActive={false}
+        />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+const TsThroughput = memo(function TsThroughput({ data }: { data: TsPoint[] }) {
+  const shown = useStaggered(data);
+  if (!shown) return <Pending height={200} />;
+  return (
+    <ResponsiveContainer width="100%" height={200}>
+      <LineChart data={shown} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
+        <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
+        <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Line
+          dataKey="tput"
+          name="throughput (tok/s)"
+          stroke={C.tput}
+          dot={false}
+          isAnimationActive={false}
+        />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+});
+
+const Latency = memo(function Latency({ d }: { d: TwinResult }) {
+  const data = useMemo(
+    () =>
+      [
+        { name: "TTFT", mean: d.ttftMs.mean, p50: d.ttftMs.p50, p99: d.ttftMs.p99 },
+        { name: "ITL", mean: d.itlMs.mean, p50: d.itlMs.p50, p99: d.itlMs.p99 },
+      ].map((x) => ({ ...x, mean: round1(x.mean), p50: round1(x.p50), p99: round1(x.p99) })),
+    [d],
+  );
+  const shown = useStaggered(data);
+  if (!shown) return <Pending height={200} />;
+  return (
+    <ResponsiveContainer width="100%" height={200}>
+      <BarChart data={shown} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" horizontal={false} />
         <XAxis
           type="number"
@@ -294,41 +342,54 @@ function Latency({ d }: { d: TwinResult }) {
       </BarChart>
     </ResponsiveContainer>
   );
-}
+});
 
 function round1(x: number): number {
   return Math.max(0.1, Math.round(x * 10) / 10);
 }
 
 const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
-  const bad = plan.gpus.filter(isGpuBad).length;
-  const data = [
-    { name: "this plan", gpus: plan.gpus.length, starved: bad },
-    { name: "lower bound", gpus: plan.lowerBoundGpus, starved: 0 },
-    ...Object.entries(plan.baselines).map(([name, b]) => ({
-      name,
-      gpus: b.gpuCount,
-      starved: b.starvedGpus,
-    })),
-  ];
+  const data = useMemo(
+    () => [
+      { name: "this plan", gpus: plan.gpus.length, starved: plan.gpus.filter(isGpuBad).length },
+      { name: "lower bound", gpus: plan.lowerBoundGpus, starved: 0 },
+      ...Object.entries(plan.baselines).map(([name, b]) => ({
+        name,
+        gpus: b.gpuCount,
+        starved: b.starvedGpus,
+      })),
+    ],
+    [plan],
+  );
+  const shown = useStaggered(data);
   return (
     <ChartBox
       testid="fleet-chart"
       title="Fleet vs lower bound and baselines"
       caption="GPUs this plan uses, the lower bound (total demand ÷ best per-GPU throughput), and the baseline placements; red is starved GPUs."
     >
-      <ResponsiveContainer width="100%" height={200}>
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} />
-          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
-          <Tooltip />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar dataKey="gpus" name="GPUs" fill="#6366f1" isAnimationActive={false} />
-          <Bar dataKey="starved" name="starved GPUs" fill="#ef4444" isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      {shown ? <FleetBars data={shown} /> : <Pending height={200} />}
     </ChartBox>
+  );
+});
+
+const FleetBars = memo(function FleetBars({
+  data,
+}: {
+  data: { name: string; gpus: number; starved: number }[];
+}) {
+  return (
+    <ResponsiveContainer width="100%" height={200}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="name" tick={{ fontSize: 11 }} />
+        <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
+        <Tooltip />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="gpus" name="GPUs" fill="#6366f1" isAnimationActive={false} />
+        <Bar dataKey="starved" name="starved GPUs" fill="#ef4444" isAnimationActive={false} />
+      </BarChart>
+    </ResponsiveContainer>
   );
 });
 
