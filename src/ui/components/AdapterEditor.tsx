@@ -260,7 +260,8 @@ function BulkGenerate({ existing }: { existing: readonly Adapter[] }) {
     const fresh = generateAdapters(spec, taken);
     const er = updateAdapters((list) => (replace ? fresh : [...list, ...fresh]));
     setErr(er);
-    if (!er) void planScenario();
+    // planning starts in a task of its own (the new list renders first: one short task each)
+    if (!er) setTimeout(() => void planScenario(), 0);
   };
   const num =
     (k: "count" | "totalRateRps" | "zipfAlpha") => (e: React.ChangeEvent<HTMLInputElement>) =>
