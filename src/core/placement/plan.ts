@@ -156,10 +156,10 @@ async function verifyGpus(
 
 /**
  * Move the lightest GPU's adapters onto the others, each taking a share of what its verified
- * run says it can still serve (a GPU that keeps up: up to 15% more demand, or up to 90% of the
- * largest demand the twin saw a GPU of its type serve in this plan when that is more — a GPU
- * left light by the greedy's tail or a repair; one that is overloaded: the part of its demand
- * above 91% it already serves), checked by the estimator
+ * run says it can still serve (a GPU that keeps up: up to 15% more demand — or, when `generous`,
+ * up to 90% of the largest demand the twin saw a GPU of its type serve in this plan if that is
+ * more: a GPU left light by the greedy's tail or a repair; one that is overloaded: the part of
+ * its demand above 91% it already serves), checked by the estimator
  * at a relaxed margin (throughput ≥ 0.905 × demand) and then by the twin on the full window.
  * Returns the new GPUs and verdicts, or null (nothing changed) when any step fails.
  */
@@ -170,6 +170,7 @@ async function dissolveLightest(
   gpus: readonly Placed[],
   verdicts: readonly (TwinVerdict | undefined)[],
   signal: AbortSignal | undefined,
+  generous: boolean,
 ): Promise<{ gpus: Placed[]; verdicts: TwinVerdict[] } | null> {
   let vi = -1;
   for (let i = 0; i < gpus.length; i++) {
@@ -191,7 +192,7 @@ async function dissolveLightest(
     const r = ratio(otherVerdicts[i]!);
     const d = demandOf(g.members);
     if (r < 0.985) return Math.max(0, ((r - 0.91) / 0.91) * d);
-    return Math.max(0.15 * d, 0.9 * (shown.get(g.gpu) ?? 0) - d);
+    return generous ? Math.max(0.15 * d, 0.9 * (shown.get(g.gpu) ?? 0) - d) : 0.15 * d;
   };
   const total = others.reduce((s, g, i) => s + room(g, i), 0);
   if (total < demandOf(gpus[vi]!.members)) return null;
@@ -487,21 +488,28 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
     // 3b. with every GPU verified, try to dissolve the lightest GPU into the others' verified
     //     headroom; the moved-to GPUs are verified again and the move is kept only if the twin
     //     accepts all of them
-    for (let attempt = 0; attempt < 2 && gpus.length > 1; attempt++) {
+    for (let attempt = 0; attempt < 3 && gpus.length > 1; attempt++) {
       // (a GPU holding one adapter too hot for any GPU cannot be fixed; it does not block this)
       const unfixed = gpus.some(
         (g, i) => !verdicts[i] || (problemOf(ctx, verdicts[i]!) !== null && g.members.length > 1),
       );
       if (unfixed) break;
       checkAborted(signal);
-      const res = await dissolveLightest(
-        ctx,
-        ev.withMargin(0.005),
-        verifier,
-        gpus,
-        verdicts,
-        signal,
-      );
+      // shares spread thinly over every receiver first, else the generous room (a light GPU
+      // takes up to a load the twin verified on its type)
+      let res = null;
+      for (const generous of [false, true]) {
+        res = await dissolveLightest(
+          ctx,
+          ev.withMargin(0.005),
+          verifier,
+          gpus,
+          verdicts,
+          signal,
+          generous,
+        );
+        if (res) break;
+      }
       if (!res) break;
       report({
         phase: "repair",
