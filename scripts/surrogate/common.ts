@@ -64,8 +64,29 @@ export interface CachedDataset extends Dataset {
 }
 
 /**
+ * The largest cached dataset of the same pair, design seed, offset, window and twin with fewer
+ * samples than `spec` (its rows are the first samples of `spec`: sample i depends on (spec, i)
+ * only), or undefined.
+ */
+function cachedPrefix(spec: DatasetSpec, fp: string): CachedDataset | undefined {
+  if (!existsSync(DATASET_DIR)) return undefined;
+  let best: { n: number; path: string } | undefined;
+  for (const name of readdirSync(DATASET_DIR)) {
+    for (let n = 1; n < spec.samples; n++) {
+      // cheap filter first: the name differs from spec's only in n
+      if (!name.includes(`_n${n}_`)) continue;
+      if (join(DATASET_DIR, name) !== datasetPath({ ...spec, samples: n }, fp)) continue;
+      if (!best || n > best.n) best = { n, path: join(DATASET_DIR, name) };
+    }
+  }
+  return best ? (JSON.parse(readFileSync(best.path, "utf8")) as CachedDataset) : undefined;
+}
+
+/**
  * The dataset of `spec` for the current twin: read from the cache, else generated on
- * `threads` worker threads and cached. `log` gets progress lines.
+ * `threads` worker threads and cached. A cached smaller dataset of the same design is reused
+ * as the first rows, so raising the sample count only runs the new samples. `log` gets
+ * progress lines.
  */
 export async function loadOrGenerate(
   spec: DatasetSpec,
@@ -78,28 +99,43 @@ export async function loadOrGenerate(
     const cached = JSON.parse(readFileSync(path, "utf8")) as CachedDataset;
     return { ...refreshFeatures(cached), twinFingerprint: cached.twinFingerprint };
   }
-  const runner = createNodeRunner(opts.threads);
+  const prefix = opts.cache !== false ? cachedPrefix(spec, fp) : undefined;
+  const have = prefix?.rows.length ?? 0;
+  const rest: DatasetSpec = {
+    ...spec,
+    offset: (spec.offset ?? 0) + have,
+    samples: spec.samples - have,
+  };
   const log = opts.log ?? (() => {});
+  if (have > 0)
+    log(`  ${spec.model}/${spec.gpu}: ${have} samples cached, running ${rest.samples} more`);
+  const runner = createNodeRunner(opts.threads);
   let lastLog = 0;
   try {
-    const ds = await generateDataset(spec, {
+    const ds = await generateDataset(rest, {
       runner,
       onProgress: (p) => {
         if (p.done === p.total || p.elapsedMs - lastLog > 15_000) {
           lastLog = p.elapsedMs;
           const eta = ((p.elapsedMs / p.done) * (p.total - p.done)) / 1000;
           log(
-            `  ${spec.model}/${spec.gpu}: ${p.done}/${p.total} samples, ${(p.elapsedMs / 1000).toFixed(0)} s, ~${eta.toFixed(0)} s left`,
+            `  ${spec.model}/${spec.gpu}: ${have + p.done}/${spec.samples} samples, ${(p.elapsedMs / 1000).toFixed(0)} s, ~${eta.toFixed(0)} s left`,
           );
         }
       },
     });
-    const out: CachedDataset = { ...ds, twinFingerprint: fp };
+    const out: CachedDataset = {
+      ...ds,
+      spec,
+      rows: [...(prefix?.rows ?? []), ...ds.rows],
+      twinMs: (prefix?.twinMs ?? 0) + ds.twinMs,
+      twinFingerprint: fp,
+    };
     if (opts.cache !== false) {
       mkdirSync(DATASET_DIR, { recursive: true });
       writeFileSync(path, JSON.stringify(out));
     }
-    return out;
+    return have > 0 ? { ...refreshFeatures(out), twinFingerprint: fp } : out;
   } finally {
     await runner.close();
   }

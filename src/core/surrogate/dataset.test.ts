@@ -52,6 +52,14 @@ describe("sampling design and dataset generation", () => {
     expect(a.rows.map((r) => r.index)).toEqual([0, 1, 2]);
   }, 60_000);
 
+  it("a dataset grown from a cached prefix (offset) equals one generated whole", async () => {
+    const whole = await generateDataset(spec);
+    const head = await generateDataset({ ...spec, samples: 2 });
+    const tail = await generateDataset({ ...spec, offset: 2, samples: 1 });
+    expect(tail.rows[0]!.index).toBe(2);
+    expect([...head.rows, ...tail.rows].map(strip)).toEqual(whole.rows.map(strip));
+  }, 60_000);
+
   it("stops when aborted", async () => {
     const ctl = new AbortController();
     ctl.abort(new Error("stop"));
