@@ -114,6 +114,9 @@ test("dragging a chip with the mouse moves the adapter and updates both cards", 
   expect(b2.verified).toMatch(/tok\/s/);
   expect(b2.verified).not.toBe(b.verified);
   expect(a2.estimated).not.toBe(a.estimated);
+  // each card's `vllm serve` arguments (its flags' tooltip) follow its adapters
+  expect(await b.card.locator(".flags").getAttribute("title")).toContain(` ${id}=`);
+  expect(await a.card.locator(".flags").getAttribute("title")).not.toContain(` ${id}=`);
   await shot(page, "07-after-drag");
 });
 

@@ -861,6 +861,7 @@ function regpu(
   g: PlannedGpu,
   adapters: string[],
   byId: Map<string, Adapter>,
+  argsNow = true,
 ): PlannedGpu {
   const list = adapters.map((id) => byId.get(id)).filter((a): a is Adapter => !!a);
   const local = engineFor(s, list, g.engine.maxLoras);
@@ -879,13 +880,40 @@ function regpu(
     adapters,
     estimate,
     problem: g.problem,
-    vllmArgs: vllmArgsFor(engine, adapters),
+    // (`argsNow` false: the old string until `reestimate` writes the new one, in a later task)
+    vllmArgs: argsNow ? vllmArgsFor(engine, adapters) : g.vllmArgs,
     demandTokS: demand,
   };
 }
 
-/** Re-estimate the given GPUs at once, then let the background verification run. */
-async function reestimate(uids: number[], label: string): Promise<void> {
+/** The next task: the browser paints and handles input before what follows. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The `vllm serve` arguments of GPUs whose adapters are still `t.g`'s (state patch). */
+function argsPatch(x: AppState, items: { uid: number; g: PlannedGpu }[]): Partial<AppState> {
+  if (!x.plan) return {};
+  let gpus: PlannedGpu[] | null = null;
+  for (const t of items) {
+    const idx = x.gpuUids.indexOf(t.uid);
+    const cur = x.plan.gpus[idx];
+    if (!cur || cur.adapters !== t.g.adapters) continue;
+    const vllmArgs = vllmArgsFor(cur.engine, cur.adapters);
+    if (vllmArgs === cur.vllmArgs) continue;
+    gpus ??= x.plan.gpus.slice();
+    gpus[idx] = { ...cur, vllmArgs };
+  }
+  return gpus ? { plan: { ...x.plan, gpus } } : {};
+}
+
+/**
+ * Re-estimate the given GPUs at once, then let the background verification run.
+ * `soon` (a drop): the job starts now (the page is not "ready"), but the estimate request (a
+ * structured clone of the whole workload) and the GPUs' `vllm serve` arguments (left stale by
+ * `regpu(…, false)`) wait for the next task, so the drop's own task stays short.
+ */
+async function reestimate(uids: number[], label: string, soon = false): Promise<void> {
   const st = get();
   if (!st.plan) return;
   const s = st.scenario;
@@ -907,14 +935,20 @@ async function reestimate(uids: number[], label: string): Promise<void> {
     progress(null, "estimating");
     let res: Awaited<ReturnType<typeof estimateGpusInWorker>> | null = null;
     try {
-      res = await estimateGpusInWorker(
+      if (soon) await nextTask();
+      if (signal.aborted) return;
+      const pending = estimateGpusInWorker(
         s,
         items.map((t) => ({ gpu: t.g.gpu, adapters: t.g.adapters, engine: keptFlags(t.g.engine) })),
         signal,
         onEstimator,
       );
+      // while the worker estimates (the estimate brings its own; this one stands if it fails)
+      if (soon) set((x) => argsPatch(x, items));
+      res = await pending;
     } finally {
       const out = signal.aborted ? null : res;
+      if (soon && !out) set((x) => argsPatch(x, items));
       set((x) => {
         if (!x.plan) return {};
         const gpus = x.plan.gpus.slice();
@@ -962,13 +996,14 @@ export function moveAdapter(adapterId: string, toUid: number): void {
     gpus[from]!,
     gpus[from]!.adapters.filter((a) => a !== adapterId),
     byId,
+    false,
   );
-  gpus[to] = regpu(s, gpus[to]!, [...gpus[to]!.adapters, adapterId], byId);
+  gpus[to] = regpu(s, gpus[to]!, [...gpus[to]!.adapters, adapterId], byId, false);
   const next = withTotals({ ...plan, gpus }, s);
   set({ plan: next });
   pinPlacement(next);
   const fromUid = st.gpuUids[from]!;
-  void reestimate([fromUid, toUid], `Re-estimating GPU ${from + 1} and GPU ${to + 1}`);
+  void reestimate([fromUid, toUid], `Re-estimating GPU ${from + 1} and GPU ${to + 1}`, true);
 }
 
 export function addGpu(gpu: GpuId): void {
