@@ -3,7 +3,6 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ResponsiveContainer,
@@ -32,6 +31,11 @@ const C = {
   running: "#6366f1",
   kvUsage: "#10b981",
   tput: "#0ea5e9",
+  latMean: "#a5b4fc",
+  latP50: "#6366f1",
+  latP99: "#312e81",
+  gpus: "#6366f1",
+  starved: "#ef4444",
 };
 
 export function Charts() {
@@ -52,6 +56,66 @@ export function Charts() {
     </section>
   );
 }
+
+/*
+ * Legends are plain HTML under each chart, not Recharts' <Legend>: that one registers its
+ * payload in the chart's store and measures its own box after mounting, each a further
+ * render pass of the whole chart (every grid line, bar and point) when a chart mounts or
+ * takes new data.
+ */
+const LEGEND_H = 22;
+
+interface LegendItem {
+  name: string;
+  color: string;
+  /** a line series (drawn as a stroke), not a bar */
+  line?: boolean;
+}
+
+function ChartLegend({ items }: { items: readonly LegendItem[] }) {
+  return (
+    <ul className="chart-legend" style={{ height: LEGEND_H }}>
+      {items.map((it) => (
+        <li key={it.name}>
+          <span
+            className={it.line ? "swatch line" : "swatch"}
+            style={{ background: it.color }}
+            aria-hidden="true"
+          />
+          {it.name}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const THROUGHPUT_LEGEND: LegendItem[] = [
+  { name: "demand", color: C.demand },
+  { name: "estimated", color: C.predicted },
+  { name: "verified (twin)", color: C.verified },
+];
+const MEMORY_LEGEND: LegendItem[] = [
+  { name: "weights", color: C.weights },
+  { name: "LoRA slots", color: C.lora },
+  { name: "KV cache", color: C.kv },
+  { name: "reserve", color: C.reserve },
+  { name: "free", color: C.free },
+];
+const COUNTS_LEGEND: LegendItem[] = [
+  { name: "waiting", color: C.waiting, line: true },
+  { name: "running", color: C.running, line: true },
+  { name: "KV use %", color: C.kvUsage, line: true },
+];
+const TPUT_LEGEND: LegendItem[] = [{ name: "throughput (tok/s)", color: C.tput, line: true }];
+const LATENCY_LEGEND: LegendItem[] = [
+  { name: "mean", color: C.latMean },
+  { name: "median", color: C.latP50 },
+  { name: "p99", color: C.latP99 },
+];
+const FLEET_LEGEND: LegendItem[] = [
+  { name: "GPUs", color: C.gpus },
+  { name: "starved GPUs", color: C.starved },
+];
 
 /** Where a chart will be, until its first data lands (same height: no layout shift). */
 function Pending({ height }: { height: number }) {
@@ -104,23 +168,25 @@ const ThroughputBars = memo(function ThroughputBars({
   data: { name: string; demand: number; predicted: number; verified: number | null }[];
 }) {
   return (
-    <ResponsiveContainer width="100%" height={240}>
-      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-        <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
-        <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
-        <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
-        <Bar
-          dataKey="verified"
-          name="verified (twin)"
-          fill={C.verified}
-          isAnimationActive={false}
-        />
-      </BarChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
+          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+          <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
+          <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
+          <Bar
+            dataKey="verified"
+            name="verified (twin)"
+            fill={C.verified}
+            isAnimationActive={false}
+          />
+        </BarChart>
+      </ResponsiveContainer>
+      <ChartLegend items={THROUGHPUT_LEGEND} />
+    </div>
   );
 });
 
@@ -157,20 +223,28 @@ const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; mod
 
 const MemoryBars = memo(function MemoryBars({ data }: { data: Record<string, unknown>[] }) {
   return (
-    <ResponsiveContainer width="100%" height={240}>
-      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-        <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
-        <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
-        <Bar dataKey="lora" name="LoRA slots" stackId="m" fill={C.lora} isAnimationActive={false} />
-        <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
-        <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
-        <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
-      </BarChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+          <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
+          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
+          <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
+          <Bar
+            dataKey="lora"
+            name="LoRA slots"
+            stackId="m"
+            fill={C.lora}
+            isAnimationActive={false}
+          />
+          <Bar dataKey="kv" name="KV cache" stackId="m" fill={C.kv} isAnimationActive={false} />
+          <Bar dataKey="reserve" stackId="m" fill={C.reserve} isAnimationActive={false} />
+          <Bar dataKey="free" stackId="m" fill={C.free} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <ChartLegend items={MEMORY_LEGEND} />
+    </div>
   );
 });
 
@@ -233,6 +307,18 @@ const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
   );
 });
 
+/*
+ * A numeric time axis: a category axis (Recharts' default) makes every one of the ~120 points
+ * a tick candidate, each measured and copied on every render to pick which ones fit.
+ */
+const TIME_AXIS = {
+  dataKey: "t",
+  type: "number",
+  domain: [0, "dataMax"],
+  unit: " s",
+  tick: { fontSize: 11 },
+} as const;
+
 interface TsPoint {
   t: number;
   waiting: number;
@@ -254,45 +340,47 @@ const TsCounts = memo(function TsCounts({ data }: { data: TsPoint[] }) {
 
 const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] }) {
   return (
-    <ResponsiveContainer width="100%" height={200}>
-      <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
-        <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
-        <YAxis
-          yAxisId="p"
-          orientation="right"
-          domain={[0, 100]}
-          unit="%"
-          tick={{ fontSize: 11 }}
-          width={44}
-        />
-        <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Line
-          yAxisId="n"
-          dataKey="waiting"
-          stroke={C.waiting}
-          dot={false}
-          isAnimationActive={false}
-        />
-        <Line
-          yAxisId="n"
-          dataKey="running"
-          stroke={C.running}
-          dot={false}
-          isAnimationActive={false}
-        />
-        <Line
-          yAxisId="p"
-          dataKey="kv"
-          name="KV use %"
-          stroke={C.kvUsage}
-          dot={false}
-          isAnimationActive={false}
-        />
-      </LineChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis {...TIME_AXIS} />
+          <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
+          <YAxis
+            yAxisId="p"
+            orientation="right"
+            domain={[0, 100]}
+            unit="%"
+            tick={{ fontSize: 11 }}
+            width={44}
+          />
+          <Tooltip />
+          <Line
+            yAxisId="n"
+            dataKey="waiting"
+            stroke={C.waiting}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="n"
+            dataKey="running"
+            stroke={C.running}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            yAxisId="p"
+            dataKey="kv"
+            name="KV use %"
+            stroke={C.kvUsage}
+            dot={false}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+      <ChartLegend items={COUNTS_LEGEND} />
+    </div>
   );
 });
 
@@ -303,22 +391,24 @@ const TsThroughput = memo(function TsThroughput({ data }: { data: TsPoint[] }) {
 
 const TsThroughputLine = memo(function TsThroughputLine({ data }: { data: TsPoint[] }) {
   return (
-    <ResponsiveContainer width="100%" height={200}>
-      <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="t" unit=" s" tick={{ fontSize: 11 }} />
-        <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
-        <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Line
-          dataKey="tput"
-          name="throughput (tok/s)"
-          stroke={C.tput}
-          dot={false}
-          isAnimationActive={false}
-        />
-      </LineChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis {...TIME_AXIS} />
+          <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
+          <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
+          <Line
+            dataKey="tput"
+            name="throughput (tok/s)"
+            stroke={C.tput}
+            dot={false}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+      <ChartLegend items={TPUT_LEGEND} />
+    </div>
   );
 });
 
@@ -344,25 +434,27 @@ interface LatencyRow {
 
 const LatencyBars = memo(function LatencyBars({ data }: { data: LatencyRow[] }) {
   return (
-    <ResponsiveContainer width="100%" height={200}>
-      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-        <XAxis
-          type="number"
-          scale="log"
-          domain={[1, "auto"]}
-          allowDataOverflow
-          unit=" ms"
-          tick={{ fontSize: 11 }}
-        />
-        <YAxis type="category" dataKey="name" tick={{ fontSize: 11 }} width={44} />
-        <Tooltip formatter={(v) => `${Number(v).toFixed(1)} ms`} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="mean" fill="#a5b4fc" isAnimationActive={false} />
-        <Bar dataKey="p50" name="median" fill="#6366f1" isAnimationActive={false} />
-        <Bar dataKey="p99" name="p99" fill="#312e81" isAnimationActive={false} />
-      </BarChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
+        <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <XAxis
+            type="number"
+            scale="log"
+            domain={[1, "auto"]}
+            allowDataOverflow
+            unit=" ms"
+            tick={{ fontSize: 11 }}
+          />
+          <YAxis type="category" dataKey="name" tick={{ fontSize: 11 }} width={44} />
+          <Tooltip formatter={(v) => `${Number(v).toFixed(1)} ms`} />
+          <Bar dataKey="mean" fill={C.latMean} isAnimationActive={false} />
+          <Bar dataKey="p50" name="median" fill={C.latP50} isAnimationActive={false} />
+          <Bar dataKey="p99" name="p99" fill={C.latP99} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <ChartLegend items={LATENCY_LEGEND} />
+    </div>
   );
 });
 
@@ -401,17 +493,19 @@ const FleetBars = memo(function FleetBars({
   data: { name: string; gpus: number; starved: number }[];
 }) {
   return (
-    <ResponsiveContainer width="100%" height={200}>
-      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="name" tick={{ fontSize: 11 }} />
-        <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
-        <Tooltip />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Bar dataKey="gpus" name="GPUs" fill="#6366f1" isAnimationActive={false} />
-        <Bar dataKey="starved" name="starved GPUs" fill="#ef4444" isAnimationActive={false} />
-      </BarChart>
-    </ResponsiveContainer>
+    <div>
+      <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" tick={{ fontSize: 11 }} />
+          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
+          <Tooltip />
+          <Bar dataKey="gpus" name="GPUs" fill={C.gpus} isAnimationActive={false} />
+          <Bar dataKey="starved" name="starved GPUs" fill={C.starved} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <ChartLegend items={FLEET_LEGEND} />
+    </div>
   );
 });
 
