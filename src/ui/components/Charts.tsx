@@ -1,4 +1,4 @@
-import { memo, useDeferredValue, useMemo } from "react";
+import { memo, useDeferredValue, useMemo, type ComponentType } from "react";
 import {
   Bar,
   BarChart,
@@ -301,8 +301,8 @@ const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
   );
   return (
     <div className="ts-grid">
-      <TsCounts data={data} />
-      <TsThroughput data={data} />
+      <Staggered data={data} height={200} chart={TsCountsLines} />
+      <Staggered data={data} height={200} chart={TsThroughputLine} />
     </div>
   );
 });
@@ -333,10 +333,19 @@ interface TsPoint {
  * brought it), and a Recharts tree rendered there, even with its old data, is a full chart
  * render in the same task as the rest of that pass.
  */
-const TsCounts = memo(function TsCounts({ data }: { data: TsPoint[] }) {
+/** `chart` with `data` taken over in a task of its own (see stagger.ts); a placeholder of `height` px until then. */
+function Staggered<T>({
+  data,
+  height,
+  chart: Chart,
+}: {
+  data: T;
+  height: number;
+  chart: ComponentType<{ data: T }>;
+}) {
   const shown = useStaggered(data);
-  return shown ? <TsCountsLines data={shown} /> : <Pending height={200} />;
-});
+  return shown ? <Chart data={shown} /> : <Pending height={height} />;
+}
 
 const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] }) {
   return (
@@ -384,11 +393,6 @@ const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] })
   );
 });
 
-const TsThroughput = memo(function TsThroughput({ data }: { data: TsPoint[] }) {
-  const shown = useStaggered(data);
-  return shown ? <TsThroughputLine data={shown} /> : <Pending height={200} />;
-});
-
 const TsThroughputLine = memo(function TsThroughputLine({ data }: { data: TsPoint[] }) {
   return (
     <div>
@@ -421,8 +425,7 @@ const Latency = memo(function Latency({ d }: { d: TwinResult }) {
       ].map((x) => ({ ...x, mean: round1(x.mean), p50: round1(x.p50), p99: round1(x.p99) })),
     [d],
   );
-  const shown = useStaggered(data);
-  return shown ? <LatencyBars data={shown} /> : <Pending height={200} />;
+  return <Staggered data={data} height={200} chart={LatencyBars} />;
 });
 
 interface LatencyRow {
