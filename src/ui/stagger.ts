@@ -29,12 +29,14 @@ function pump(): void {
 
 /**
  * `value`, taken over in a task of its own (queued behind the other charts' updates);
- * undefined until the first one lands.
+ * undefined until the first one lands. A value equal in content to the one shown (a chart's
+ * data rebuilt from a new plan object whose numbers for this chart did not change, e.g. the
+ * fleet counts when verdicts land) keeps the shown one: no task, no chart render.
  */
 export function useStaggered<T>(value: T): T | undefined {
   const [shown, setShown] = useState<{ v: T } | undefined>(undefined);
   useEffect(() => {
-    if (shown && Object.is(shown.v, value)) return;
+    if (shown && (Object.is(shown.v, value) || sameContent(shown.v, value))) return;
     const job = () => flushSync(() => setShown({ v: value }));
     queue.push(job);
     pump();
@@ -44,4 +46,13 @@ export function useStaggered<T>(value: T): T | undefined {
     };
   }, [value, shown]);
   return shown?.v;
+}
+
+/** Chart data is plain JSON (small arrays of numbers and names): compare it as such. */
+function sameContent(a: unknown, b: unknown): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
 }
