@@ -117,6 +117,17 @@ const FLEET_LEGEND: LegendItem[] = [
   { name: "starved GPUs", color: C.starved },
 ];
 
+/*
+ * Linear numeric axes show all of their ~5 "nice" ticks (`interval={0}`). Recharts' default
+ * interval instead measures every tick label in a DOM span (getBoundingClientRect, a forced
+ * style and layout of the page, the 2,000-chip board included) to hide labels that would
+ * overlap, which five short labels on a 160–220 px axis never do. Category axes (one label
+ * per GPU) and the time axis keep the measuring interval (it moves the last time label,
+ * "3600 s", inside the chart instead of clipping it; its labels repeat, so the measurements
+ * come from Recharts' text cache).
+ */
+const NUM_TICKS = { tick: { fontSize: 11 }, interval: 0 } as const;
+
 /** Where a chart will be, until its first data lands (same height: no layout shift). */
 function Pending({ height }: { height: number }) {
   return <div className="chart-pending" style={{ height }} aria-hidden="true" />;
@@ -173,7 +184,7 @@ const ThroughputBars = memo(function ThroughputBars({
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtTok(v)} width={48} />
+          <YAxis {...NUM_TICKS} tickFormatter={(v: number) => fmtTok(v)} width={48} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
           <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
           <Bar dataKey="predicted" name="estimated" fill={C.predicted} isAnimationActive={false} />
@@ -228,7 +239,7 @@ const MemoryBars = memo(function MemoryBars({ data }: { data: Record<string, unk
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-          <YAxis tick={{ fontSize: 11 }} unit=" GiB" width={56} />
+          <YAxis {...NUM_TICKS} unit=" GiB" width={56} />
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
           <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
           <Bar
@@ -354,13 +365,13 @@ const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] })
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis {...TIME_AXIS} />
-          <YAxis yAxisId="n" tick={{ fontSize: 11 }} width={40} />
+          <YAxis yAxisId="n" {...NUM_TICKS} width={40} />
           <YAxis
             yAxisId="p"
             orientation="right"
             domain={[0, 100]}
             unit="%"
-            tick={{ fontSize: 11 }}
+            {...NUM_TICKS}
             width={44}
           />
           <Tooltip />
@@ -400,7 +411,7 @@ const TsThroughputLine = memo(function TsThroughputLine({ data }: { data: TsPoin
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis {...TIME_AXIS} />
-          <YAxis tick={{ fontSize: 11 }} width={48} tickFormatter={(v: number) => fmtTok(v)} />
+          <YAxis {...NUM_TICKS} width={48} tickFormatter={(v: number) => fmtTok(v)} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
           <Line
             dataKey="tput"
@@ -501,7 +512,7 @@ const FleetBars = memo(function FleetBars({
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="name" tick={{ fontSize: 11 }} />
-          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} width={32} />
+          <YAxis allowDecimals={false} {...NUM_TICKS} width={32} />
           <Tooltip />
           <Bar dataKey="gpus" name="GPUs" fill={C.gpus} isAnimationActive={false} />
           <Bar dataKey="starved" name="starved GPUs" fill={C.starved} isAnimationActive={false} />
