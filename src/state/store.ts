@@ -585,24 +585,59 @@ function emptyPlan(s: FleetScenario, gpus: PlannedGpu[]): Plan {
   };
 }
 
-/** Show a new plan (its GPUs get fresh ids unless they match a GPU shown before). */
+/**
+ * Card ids for `gpus`: a GPU shown before with the same type and adapters keeps its id; then
+ * each remaining GPU takes the id of the remaining previous GPU of its type that shares the most
+ * adapters with it (a repaired or consolidated GPU stays the same card, so React updates its
+ * chips instead of re-creating the card); the rest get fresh ids.
+ */
+function matchGpuIds(
+  gpus: readonly PlannedGpu[],
+  reuse: { plan: Plan; uids: number[] } | undefined,
+): number[] {
+  const uids: (number | undefined)[] = gpus.map(() => undefined);
+  if (reuse) {
+    const prevByKey = new Map<string, number>();
+    reuse.plan.gpus.forEach((g, i) => prevByKey.set(gpuKey(g), i));
+    const taken = new Set<number>();
+    gpus.forEach((g, i) => {
+      const j = prevByKey.get(gpuKey(g));
+      if (j !== undefined && !taken.has(j)) {
+        taken.add(j);
+        uids[i] = reuse.uids[j];
+      }
+    });
+    gpus.forEach((g, i) => {
+      if (uids[i] !== undefined) return;
+      const mine = new Set(g.adapters);
+      let best = -1;
+      let bestShared = 0;
+      reuse.plan.gpus.forEach((p, j) => {
+        if (taken.has(j) || p.gpu !== g.gpu) return;
+        let shared = 0;
+        for (const a of p.adapters) if (mine.has(a)) shared++;
+        if (shared > bestShared) {
+          bestShared = shared;
+          best = j;
+        }
+      });
+      if (best >= 0) {
+        taken.add(best);
+        uids[i] = reuse.uids[best];
+      }
+    });
+  }
+  return uids.map((u) => u ?? ++uidSeq);
+}
+
+/** Show a new plan (its GPUs keep the ids of matching GPUs shown before, see {@link matchGpuIds}). */
 function showPlan(
   plan: Plan,
   s: FleetScenario,
   rev: number,
   reuse?: { plan: Plan; uids: number[] },
 ): void {
-  const prevByKey = new Map<string, number>();
-  if (reuse) reuse.plan.gpus.forEach((g, i) => prevByKey.set(gpuKey(g), reuse.uids[i]!));
-  const uids = plan.gpus.map((g) => {
-    const k = gpuKey(g);
-    const u = prevByKey.get(k);
-    if (u !== undefined) {
-      prevByKey.delete(k);
-      return u;
-    }
-    return ++uidSeq;
-  });
+  const uids = matchGpuIds(plan.gpus, reuse);
   const shown = withTotals(plan, s);
   set((x) => ({
     plan: shown,
