@@ -476,13 +476,22 @@ function round1(x: number): number {
   return Math.max(0.1, Math.round(x * 10) / 10);
 }
 
+/** Display names of the planner's baselines (`Plan.baselines` keys). */
+const BASELINE_LABEL: Record<string, string> = {
+  "round-robin": "round-robin",
+  "least-loaded": "least-loaded",
+  loraserve: "LoRAServe-like",
+  "first-fit-memory": "first-fit (memory)",
+  "paper-greedy": "paper's greedy",
+};
+
 const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
   const data = useMemo(
     () => [
       { name: "this plan", gpus: plan.gpus.length, starved: plan.gpus.filter(isGpuBad).length },
       { name: "lower bound", gpus: plan.lowerBoundGpus, starved: 0 },
       ...Object.entries(plan.baselines).map(([name, b]) => ({
-        name,
+        name: BASELINE_LABEL[name] ?? name,
         gpus: b.gpuCount,
         starved: b.starvedGpus,
       })),
@@ -509,10 +518,11 @@ const FleetBars = memo(function FleetBars({
   return (
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} />
-          <YAxis allowDecimals={false} {...NUM_TICKS} width={32} />
+        <BarChart layout="vertical" data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <XAxis type="number" allowDecimals={false} {...NUM_TICKS} />
+          {/* one row per placement, every label shown (a category x axis dropped the ones that did not fit) */}
+          <YAxis type="category" dataKey="name" width={112} interval={0} tick={{ fontSize: 11 }} />
           <Tooltip />
           <Bar dataKey="gpus" name="GPUs" fill={C.gpus} isAnimationActive={false} />
           <Bar dataKey="starved" name="starved GPUs" fill={C.starved} isAnimationActive={false} />
