@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { assignment, downloadText, gpuCount, shot, waitReady, watch } from "./helpers";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
+/** Element screenshots: the sticky header would otherwise be drawn over the scrolled-to element. */
+const UNSTICK = ".app-header { position: static !important; }";
 
 async function cardInfo(page: Page, i: number) {
   const card = page.getByTestId("gpu-card").nth(i);
@@ -49,10 +51,10 @@ test("first load plans the default scenario and shows the board and charts", asy
   await page.locator(".designer-col").screenshot({ path: "test-results/screens/02-designer.png" });
   await page
     .getByRole("region", { name: "Fleet board" })
-    .screenshot({ path: "test-results/screens/03-board.png" });
+    .screenshot({ path: "test-results/screens/03-board.png", style: UNSTICK });
   await page
     .getByRole("region", { name: "Charts" })
-    .screenshot({ path: "test-results/screens/04-charts.png" });
+    .screenshot({ path: "test-results/screens/04-charts.png", style: UNSTICK });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
   await shot(page, "05-mobile");
