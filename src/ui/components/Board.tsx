@@ -33,6 +33,14 @@ import {
 import { fmtGiB, fmtMoney, fmtMs, fmtRate, fmtTok } from "../format";
 import { memoryFor } from "../memory";
 
+/**
+ * Verified share of demand below which a GPU that is not starved (≥ 90%, the paper's rule) is
+ * flagged as one whose queue grows: a server that keeps up finishes all but the requests in
+ * flight at the window's end (seconds of residence in a window of up to an hour: about 1% at
+ * most; verified ratios of GPUs that keep up are 0.98–1.00 in bench:placement).
+ */
+const QUEUE_GROWS = 0.97;
+
 const CHIP_LIMIT = 36;
 
 /** Keyboard drag: arrow keys jump to the previous / next GPU card. */
@@ -336,6 +344,16 @@ const CardBody = memo(function CardBody({
             (v ? (v.memory.fits ? "starved" : "does not fit in memory") : "starved (estimate)")}
         </p>
       )}
+      {!bad &&
+        v &&
+        v.idealThroughputTokS > 0 &&
+        v.throughputTokS < QUEUE_GROWS * v.idealThroughputTokS && (
+          <p className="queue-note" role="note">
+            serves {Math.floor((100 * v.throughputTokS) / v.idealThroughputTokS)}% of its demand:
+            not starved by the 90% rule, but its queue grows over the window — move adapters away,
+            add a GPU, or set a TTFT p99 limit
+          </p>
+        )}
       <ChipArea uid={uid} index={index} adapters={g.adapters} byId={byId} />
     </>
   );
