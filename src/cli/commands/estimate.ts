@@ -35,8 +35,8 @@ import {
   type CommandContext,
   type CommandHandler,
 } from "../types";
-import { FileError, oneLine, parseJson, readStdin, readTextFile } from "../files";
-import { MAX_SCENARIO_BYTES } from "./twin";
+import { FileError, oneLine, parseJson } from "../files";
+import { readScenarioText } from "./twin";
 
 export const ESTIMATE_USAGE =
   "usage: lfp estimate <scenario.json|-> [more.json ...] [--backend wasm|cpu] [--models <dir>] [--debug]  (- reads stdin)";
@@ -98,17 +98,6 @@ export function parseEstimateArgs(args: readonly string[]): EstimateArgs {
     );
   }
   return out;
-}
-
-/** A scenario file's text ("-": stdin). @throws FileError */
-function readText(file: string): Promise<string> {
-  if (file === "-") return readStdin(MAX_SCENARIO_BYTES);
-  return readTextFile(file, {
-    maxBytes: MAX_SCENARIO_BYTES,
-    field: "",
-    prefix: "cannot read file",
-    dirHint: " (give a scenario .json file)",
-  });
 }
 
 function errorLine(file: string, err: unknown): string {
@@ -179,7 +168,7 @@ export const run: CommandHandler = async (
   let failed = 0;
   for (const file of args.files) {
     try {
-      parsed.push({ file, scenario: loadScenario(parseJson(await readText(file))) });
+      parsed.push({ file, scenario: loadScenario(parseJson(await readScenarioText(file))) });
     } catch (err) {
       fail(file, err);
       failed++;

@@ -73,9 +73,8 @@ export function parseTwinArgs(args: readonly string[]): TwinArgs {
   return out;
 }
 
-/** One line: collapse newlines and runs of whitespace. */
-/** A scenario file's text ("-": stdin). @throws FileError */
-function readScenarioText(file: string): Promise<string> {
+/** A scenario file's text ("-": stdin), at most {@link MAX_SCENARIO_BYTES}. @throws FileError */
+export function readScenarioText(file: string): Promise<string> {
   if (file === "-") return readStdin(MAX_SCENARIO_BYTES);
   return readTextFile(file, {
     maxBytes: MAX_SCENARIO_BYTES,
