@@ -20,8 +20,7 @@ import type { MemoryReport } from "../twin/types";
 import { createLengthSampler } from "../workload/lengths";
 import type { FleetRequest, GpuAssignment, Objective, PlannedEngine } from "./types";
 
-/** The starvation rule of the measured runs (the twin's): throughput below 90% of the ideal. */
-export const STARVATION_RATIO = 0.9;
+export { STARVATION_RATIO } from "./verdict";
 
 /**
  * `--max-num-seqs` the planner uses unless the user fixes it. vLLM's default is 256; the

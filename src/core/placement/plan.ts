@@ -34,6 +34,7 @@ import {
   type Offer,
 } from "./context";
 import { lowerBound, representativeSlice, saturatedThroughput } from "./lowerBound";
+import { servedShare, verdictProblem } from "./verdict";
 import {
   absorb,
   consolidate,
@@ -73,30 +74,12 @@ export interface PlanFleetOptions extends PlanOptions {
   lowerBound?: boolean;
 }
 
-/** Why a verified GPU is unacceptable, or null. */
+/** Why a verified GPU is unacceptable under the request's objective, or null (see {@link verdictProblem}). */
 export function problemOf(
   ctx: FleetContext,
-  v: Pick<
-    TwinVerdict,
-    "memory" | "starved" | "throughputTokS" | "idealThroughputTokS" | "ttftMs" | "itlMs"
-  >,
+  v: Parameters<typeof verdictProblem>[0],
 ): string | null {
-  if (!v.memory.fits) return `out of memory: ${v.memory.reason ?? "vLLM would not start"}`;
-  if (v.starved) {
-    const pct = v.idealThroughputTokS > 0 ? (100 * v.throughputTokS) / v.idealThroughputTokS : 0;
-    return (
-      `starved: serves ${Math.round(v.throughputTokS)} of ${Math.round(v.idealThroughputTokS)} tokens/s ` +
-      `(${pct.toFixed(1)}%, below ${100 * STARVATION_RATIO}%)`
-    );
-  }
-  const o = ctx.objective;
-  if (o.ttftP99Ms !== undefined && v.ttftMs.p99 > o.ttftP99Ms) {
-    return `TTFT p99 ${Math.round(v.ttftMs.p99)} ms exceeds the ${o.ttftP99Ms} ms SLO`;
-  }
-  if (o.itlP99Ms !== undefined && v.itlMs.p99 > o.itlP99Ms) {
-    return `ITL p99 ${v.itlMs.p99.toFixed(1)} ms exceeds the ${o.itlP99Ms} ms SLO`;
-  }
-  return null;
+  return verdictProblem(v, ctx.objective);
 }
 
 function estimateProblem(c: Candidate): string | null {
@@ -180,8 +163,6 @@ async function dissolveLightest(
   if (vi < 0) return null;
   const others = gpus.filter((_, i) => i !== vi);
   const otherVerdicts = verdicts.filter((_, i) => i !== vi) as TwinVerdict[];
-  const ratio = (v: TwinVerdict) =>
-    v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
   // largest demand per GPU type the twin found served in this plan
   const shown = new Map<GpuId, number>();
   others.forEach((g, i) => {
@@ -189,7 +170,7 @@ async function dissolveLightest(
     shown.set(g.gpu, Math.max(shown.get(g.gpu) ?? 0, demandOf(g.members)));
   });
   const room = (g: Placed, i: number) => {
-    const r = ratio(otherVerdicts[i]!);
+    const r = servedShare(otherVerdicts[i]!);
     const d = demandOf(g.members);
     if (r < 0.985) return Math.max(0, ((r - 0.91) / 0.91) * d);
     return generous ? Math.max(0.15 * d, 0.9 * (shown.get(g.gpu) ?? 0) - d) : 0.15 * d;
@@ -422,7 +403,7 @@ export async function planFleet(request: FleetRequest, opts: PlanFleetOptions): 
         const g = gpus[i]!;
         const v = verdicts[i]!;
         if (g.members.length <= 1) continue; // nothing to move: a single hot adapter
-        const ratio = v.idealThroughputTokS > 0 ? v.throughputTokS / v.idealThroughputTokS : 1;
+        const ratio = servedShare(v);
         let frac = v.starved
           ? Math.min(0.9, Math.max(0.05, 1 - ratio / (STARVATION_RATIO + margin) + 0.05))
           : v.memory.fits

@@ -23,7 +23,7 @@ import { simulate, STARVATION_THRESHOLD } from "../twin/simulate";
 import type { TwinResult } from "../twin/types";
 import { scenarioOfAssignment } from "./scenario";
 import type { Estimator, GpuAssignment, GpuEstimate, TwinRunner, Verifier } from "./types";
-import { verdictOf } from "./verdict";
+import { servedShare, verdictOf } from "./verdict";
 import { createLengthSampler } from "../workload/lengths";
 import type { LengthProfile } from "../scenario/schema";
 
@@ -112,8 +112,7 @@ export function projectRatio(
   meanTok: number,
 ): number {
   if (demand <= 0 || r.arrivedRequests === 0) return 1;
-  if (windowS >= fullS)
-    return r.idealThroughputTokS > 0 ? r.throughputTokS / r.idealThroughputTokS : 1;
+  if (windowS >= fullS) return servedShare(r);
   // Backlog growth: least-squares slope of (waiting + running) over the second half of W.
   let n = 0;
   let sx = 0;

@@ -73,7 +73,8 @@ export function vllmArgv(
     "--max-model-len",
     String(e.maxModelLen),
   ];
-  if (adapterIds.length > 0) argv.push("--lora-modules", ...adapterIds.map((id) => loraModule(id, dir)));
+  if (adapterIds.length > 0)
+    argv.push("--lora-modules", ...adapterIds.map((id) => loraModule(id, dir)));
   return argv;
 }
 

@@ -1,33 +1,20 @@
 /**
- * Why a GPU of the plan is unacceptable, in the planner's words (`problemOf` in
- * src/core/placement/plan.ts, repeated here so the main thread does not load the planner):
- * out of memory, starved (serves < 90% of its demand), or over a latency SLO. From the twin's
- * verdict when there is one, else from the quick estimate (marked "estimated").
+ * Why a GPU of the plan is unacceptable, in the planner's words: out of memory, starved (serves
+ * < 90% of its demand), or over a latency SLO. From the twin's verdict when there is one (the
+ * planner's own `verdictProblem`, src/core/placement/verdict.ts, light enough for the main
+ * thread), else from the quick estimate (marked "estimated").
  */
 import type { GpuEstimate, PlannedGpu, TwinVerdict } from "../../core/placement/types";
+import { verdictProblem as coreVerdictProblem } from "../../core/placement/verdict";
 import type { FleetScenario } from "../fleet";
 
 type Objective = FleetScenario["objective"];
 
 const slo = (o: Objective) => (typeof o === "object" ? o : {});
 
+/** The twin's verdict's problem under `objective` (the planner's own {@link coreVerdictProblem}). */
 export function verdictProblem(v: TwinVerdict, objective: Objective): string | null {
-  if (!v.memory.fits) return `out of memory: ${v.memory.reason ?? "vLLM would not start"}`;
-  if (v.starved) {
-    const pct = v.idealThroughputTokS > 0 ? (100 * v.throughputTokS) / v.idealThroughputTokS : 0;
-    return (
-      `starved: serves ${Math.round(v.throughputTokS)} of ${Math.round(v.idealThroughputTokS)} tokens/s ` +
-      `(${pct.toFixed(1)}%, below 90%)`
-    );
-  }
-  const o = slo(objective);
-  if (o.ttftP99Ms !== undefined && v.ttftMs.p99 > o.ttftP99Ms) {
-    return `TTFT p99 ${Math.round(v.ttftMs.p99)} ms exceeds the ${o.ttftP99Ms} ms SLO`;
-  }
-  if (o.itlP99Ms !== undefined && v.itlMs.p99 > o.itlP99Ms) {
-    return `ITL p99 ${v.itlMs.p99.toFixed(1)} ms exceeds the ${o.itlP99Ms} ms SLO`;
-  }
-  return null;
+  return coreVerdictProblem(v, slo(objective));
 }
 
 export function estimateProblem(e: GpuEstimate, objective: Objective): string | null {

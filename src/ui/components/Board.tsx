@@ -20,6 +20,7 @@ import { memo, useCallback, useDeferredValue, useMemo, useState, type SyntheticE
 import { GPUS } from "../../core/catalog/gpus";
 import { GPU_IDS, type GpuId } from "../../core/catalog/ids";
 import type { PlannedGpu } from "../../core/placement/types";
+import { servedShare } from "../../core/placement/verdict";
 import type { Adapter } from "../../core/scenario/schema";
 import {
   addGpu,
@@ -344,16 +345,12 @@ const CardBody = memo(function CardBody({
             (v ? (v.memory.fits ? "starved" : "does not fit in memory") : "starved (estimate)")}
         </p>
       )}
-      {!bad &&
-        v &&
-        v.idealThroughputTokS > 0 &&
-        v.throughputTokS < QUEUE_GROWS * v.idealThroughputTokS && (
-          <p className="queue-note" role="note">
-            serves {Math.floor((100 * v.throughputTokS) / v.idealThroughputTokS)}% of its demand:
-            not starved by the 90% rule, but its queue grows over the window — move adapters away,
-            add a GPU, or set a TTFT p99 limit
-          </p>
-        )}
+      {!bad && v && servedShare(v) < QUEUE_GROWS && (
+        <p className="queue-note" role="note">
+          serves {Math.floor(100 * servedShare(v))}% of its demand: not starved by the 90% rule, but
+          its queue grows over the window — move adapters away, add a GPU, or set a TTFT p99 limit
+        </p>
+      )}
       <ChipArea uid={uid} index={index} adapters={g.adapters} byId={byId} />
     </>
   );
