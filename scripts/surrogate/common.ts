@@ -72,12 +72,11 @@ function cachedPrefix(spec: DatasetSpec, fp: string): CachedDataset | undefined 
   if (!existsSync(DATASET_DIR)) return undefined;
   let best: { n: number; path: string } | undefined;
   for (const name of readdirSync(DATASET_DIR)) {
-    for (let n = 1; n < spec.samples; n++) {
-      // cheap filter first: the name differs from spec's only in n
-      if (!name.includes(`_n${n}_`)) continue;
-      if (join(DATASET_DIR, name) !== datasetPath({ ...spec, samples: n }, fp)) continue;
-      if (!best || n > best.n) best = { n, path: join(DATASET_DIR, name) };
-    }
+    // the name differs from spec's only in its sample count
+    const n = Number(/_n(\d+)_/.exec(name)?.[1]);
+    if (!(n < spec.samples) || (best && n <= best.n)) continue;
+    const path = join(DATASET_DIR, name);
+    if (path === datasetPath({ ...spec, samples: n }, fp)) best = { n, path };
   }
   return best ? (JSON.parse(readFileSync(best.path, "utf8")) as CachedDataset) : undefined;
 }
