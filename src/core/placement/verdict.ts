@@ -2,11 +2,12 @@
  * Small values shared by the planner, its workers and the app's main thread (no twin code, so
  * the main-thread bundle can import them).
  */
+import { STARVATION_THRESHOLD } from "../twin/starvation";
 import type { TwinResult } from "../twin/types";
 import type { GpuEstimate, TwinVerdict } from "./types";
 
-/** The starvation rule of the measured runs (the twin's): throughput below 90% of the ideal. */
-export const STARVATION_RATIO = 0.9;
+/** The twin's starvation rule ({@link STARVATION_THRESHOLD}): throughput below 90% of the ideal. */
+export const STARVATION_RATIO = STARVATION_THRESHOLD;
 
 /**
  * Share of its demand a verified GPU served over the window: throughput ÷ the tokens its

@@ -11,7 +11,11 @@ import type { ArrivalSource, StepInfo } from "./engine";
 import { loraShape } from "./latencyModel";
 import { planMemory } from "./memoryModel";
 import { latencyStats, logHistogram, weightedQuantiles } from "./metrics";
+import { STARVATION_THRESHOLD } from "./starvation";
 import type { MemoryReport, TwinResult } from "./types";
+
+/** The starvation rule (see `starvation.ts`), re-exported for the twin's callers. */
+export { STARVATION_THRESHOLD };
 
 export interface SimulateOptions {
   /** time-series points over the window (default 500) */
@@ -22,8 +26,6 @@ export interface SimulateOptions {
   onStep?: (info: StepInfo) => void;
 }
 
-/** Starvation rule of the measured runs: throughput below 90% of the ideal. */
-export const STARVATION_THRESHOLD = 0.9;
 
 /** The memory plan of a resolved scenario (no simulation). */
 export function memoryPlan(s: ResolvedScenario): MemoryReport {
