@@ -19,6 +19,11 @@ export interface Labels {
   /** expected ideal from the rates (what the surrogate can know), tokens/s */
   demandTokS: number;
   starved: boolean;
+  /**
+   * A soft starvation target in [0, 1] instead of `starved` (rows labelled by a teacher
+   * network in distillation, `distill.ts`: its probability); absent for twin rows.
+   */
+  starvedProbability?: number;
   /** ms; 0 when no request finished */
   itlMeanMs: number;
   itlP99Ms: number;

@@ -69,6 +69,10 @@ export interface SurrogateMeta {
     /** sha256 prefix of the twin's sources the data came from (Node pipeline) */
     twinFingerprint?: string;
     validation?: ValidationMetrics;
+    /** seeds of the members when the network is an averaged ensemble (`ensemble.ts`) */
+    ensembleSeeds?: number[];
+    /** when the network was distilled from an ensemble (`distill.ts`): its members' seeds, the rows it labelled, their design seed */
+    distillation?: { teacherSeeds: number[]; teacherRows: number; designSeed: number };
   };
 }
 
@@ -131,6 +135,83 @@ interface RuntimeLayer {
   activation: Activation;
 }
 
+/** One dense layer in plain arrays: `kernel` row-major `inDim × units`, y = act(x·kernel + bias). */
+export interface FoldedLayer {
+  inDim: number;
+  units: number;
+  kernel: Float64Array;
+  bias: Float64Array;
+  activation: Activation;
+}
+
+/**
+ * The network of saved artifacts as plain layers that take raw feature values (the inputs of
+ * `meta.featureNames`, in order) and give raw outputs: the input normalisation is folded into the
+ * first layer and the output scaling into the last.
+ * @throws Error on an unsupported `normalisation.json`, other outputs than {@link OUTPUT_NAMES},
+ *   missing weights or a layer shape that does not chain.
+ */
+export function foldedLayers(a: SurrogateArtifacts): FoldedLayer[] {
+  const meta = a.meta;
+  if (meta.format !== "lfp-surrogate" || meta.version !== 1) {
+    throw new Error(
+      `surrogate: unsupported normalisation file (format ${meta.format}, version ${meta.version})`,
+    );
+  }
+  if (meta.outputNames.join() !== OUTPUT_NAMES.join()) {
+    throw new Error(
+      `surrogate: outputs ${meta.outputNames.join(",")} differ from ${OUTPUT_NAMES.join(",")}`,
+    );
+  }
+  const specs = a.modelJson.weightsManifest.flatMap((g) => g.weights);
+  const named = tf.io.decodeWeights(a.weights, specs);
+  try {
+    const layers: FoldedLayer[] = [];
+    const nL = meta.layers.length;
+    let inDim = meta.featureNames.length;
+    meta.layers.forEach((def, li) => {
+      const k = named[`${def.name}/kernel`];
+      const b = named[`${def.name}/bias`];
+      if (!k || !b) throw new Error(`surrogate: weights of layer ${def.name} missing`);
+      if (k.shape[0] !== inDim || k.shape[1] !== def.units) {
+        throw new Error(
+          `surrogate: layer ${def.name} has shape ${k.shape.join("x")}, expected ${inDim}x${def.units}`,
+        );
+      }
+      const K = Float64Array.from(k.dataSync());
+      const B = Float64Array.from(b.dataSync());
+      const units = def.units;
+      if (li === 0) {
+        // x_n = (x − μ)/σ  ⇒  W' = W/σ (per input row), b' = b − Σ_i μ_i/σ_i · W_i
+        for (let i = 0; i < inDim; i++) {
+          const s = meta.featureStd[i]!;
+          const m = meta.featureMean[i]!;
+          for (let u = 0; u < units; u++) {
+            const w = K[i * units + u]! / s;
+            K[i * units + u] = w;
+            B[u] = B[u]! - m * w;
+          }
+        }
+      }
+      if (li === nL - 1) {
+        // y = y_n σ_y + μ_y (the classification output keeps σ = 1, μ = 0)
+        for (let u = 0; u < units; u++) {
+          const s = meta.targetStd[u]!;
+          for (let i = 0; i < inDim; i++) K[i * units + u] = K[i * units + u]! * s;
+          B[u] = B[u]! * s + meta.targetMean[u]!;
+        }
+      }
+      layers.push({ inDim, units, kernel: K, bias: B, activation: def.activation });
+      inDim = units;
+    });
+    if (inDim !== OUTPUT_COUNT)
+      throw new Error(`surrogate: network has ${inDim} outputs, expected ${OUTPUT_COUNT}`);
+    return layers;
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+}
+
 export class Surrogate {
   readonly meta: SurrogateMeta;
   /** column of each network input in a full feature row */
@@ -170,68 +251,12 @@ export class Surrogate {
    * first layer and the output scaling into the last.
    */
   static fromArtifacts(a: SurrogateArtifacts): Surrogate {
-    const meta = a.meta;
-    if (meta.format !== "lfp-surrogate" || meta.version !== 1) {
-      throw new Error(
-        `surrogate: unsupported normalisation file (format ${meta.format}, version ${meta.version})`,
-      );
-    }
-    if (meta.outputNames.join() !== OUTPUT_NAMES.join()) {
-      throw new Error(
-        `surrogate: outputs ${meta.outputNames.join(",")} differ from ${OUTPUT_NAMES.join(",")}`,
-      );
-    }
-    const specs = a.modelJson.weightsManifest.flatMap((g) => g.weights);
-    const named = tf.io.decodeWeights(a.weights, specs);
-    try {
-      const layers: RuntimeLayer[] = [];
-      const nL = meta.layers.length;
-      let inDim = meta.featureNames.length;
-      meta.layers.forEach((def, li) => {
-        const k = named[`${def.name}/kernel`];
-        const b = named[`${def.name}/bias`];
-        if (!k || !b) throw new Error(`surrogate: weights of layer ${def.name} missing`);
-        if (k.shape[0] !== inDim || k.shape[1] !== def.units) {
-          throw new Error(
-            `surrogate: layer ${def.name} has shape ${k.shape.join("x")}, expected ${inDim}x${def.units}`,
-          );
-        }
-        const K = Float64Array.from(k.dataSync());
-        const B = Float64Array.from(b.dataSync());
-        const units = def.units;
-        if (li === 0) {
-          // x_n = (x − μ)/σ  ⇒  W' = W/σ (per input row), b' = b − Σ_i μ_i/σ_i · W_i
-          for (let i = 0; i < inDim; i++) {
-            const s = meta.featureStd[i]!;
-            const m = meta.featureMean[i]!;
-            for (let u = 0; u < units; u++) {
-              const w = K[i * units + u]! / s;
-              K[i * units + u] = w;
-              B[u] = B[u]! - m * w;
-            }
-          }
-        }
-        if (li === nL - 1) {
-          // y = y_n σ_y + μ_y (the classification output keeps σ = 1, μ = 0)
-          for (let u = 0; u < units; u++) {
-            const s = meta.targetStd[u]!;
-            for (let i = 0; i < inDim; i++) K[i * units + u] = K[i * units + u]! * s;
-            B[u] = B[u]! * s + meta.targetMean[u]!;
-          }
-        }
-        layers.push({
-          kernel: tf.tensor2d(Float32Array.from(K), [inDim, units]),
-          bias: tf.tensor1d(Float32Array.from(B)),
-          activation: def.activation,
-        });
-        inDim = units;
-      });
-      if (inDim !== OUTPUT_COUNT)
-        throw new Error(`surrogate: network has ${inDim} outputs, expected ${OUTPUT_COUNT}`);
-      return new Surrogate(meta, layers);
-    } finally {
-      tf.dispose(Object.values(named));
-    }
+    const layers = foldedLayers(a).map((l): RuntimeLayer => ({
+      kernel: tf.tensor2d(Float32Array.from(l.kernel), [l.inDim, l.units]),
+      bias: tf.tensor1d(Float32Array.from(l.bias)),
+      activation: l.activation,
+    }));
+    return new Surrogate(a.meta, layers);
   }
 
   /**

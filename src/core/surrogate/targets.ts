@@ -48,7 +48,7 @@ export function encodeTargets(l: Labels, mode: ThroughputTarget): { y: number[];
     y[0] = mode === "ratio" ? ratio : Math.log(Math.max(MIN_RATIO, ratio));
     mask[0] = 1;
   }
-  y[1] = l.starved ? 1 : 0;
+  y[1] = l.starvedProbability ?? (l.starved ? 1 : 0);
   mask[1] = 1;
   const lat = [l.itlMeanMs, l.itlP99Ms, l.ttftMeanMs, l.ttftP99Ms];
   for (let k = 0; k < 4; k++) {

@@ -394,8 +394,8 @@ function roundMetrics(m: ValidationMetrics): ValidationMetrics {
   };
 }
 
-/** Capture a layers model in the TF.js `model.json` + weights form. */
-async function saveArtifacts(
+/** Capture a layers model in the TF.js `model.json` + weights form (with `meta` as its normalisation file). */
+export async function saveArtifacts(
   net: tf.LayersModel,
   meta: SurrogateMeta,
 ): Promise<SurrogateArtifacts> {
