@@ -8,7 +8,7 @@
  * - main-thread long tasks (PerformanceObserver 'longtask') while planning 2,000 adapters and
  *   while dragging adapter chips, budget: none over 50 ms.
  *
- * Usage: npm run bench:ui [-- --runs 3] [--no-build]
+ * Usage: npm run bench:ui [-- --runs 3] [--no-build] [--detail (each long task: phase, start, duration)]
  */
 import { chromium, type Page } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -96,7 +96,14 @@ const LONGTASK_INIT = () => {
   }).observe({ type: "longtask", buffered: true });
 };
 
-async function longTasksSince(page: Page, t0: number): Promise<{ count: number; max: number }> {
+/** Each long task with where it started (`--detail`: printed after the table). */
+const detail: string[] = [];
+
+async function longTasksSince(
+  page: Page,
+  t0: number,
+  phase = "",
+): Promise<{ count: number; max: number }> {
   const lt = await page.evaluate(
     (t) =>
       (window as unknown as { __lt: { start: number; dur: number }[] }).__lt.filter(
@@ -104,6 +111,8 @@ async function longTasksSince(page: Page, t0: number): Promise<{ count: number; 
       ),
     t0,
   );
+  for (const x of lt)
+    detail.push(`${phase}: +${(x.start - t0).toFixed(0)} ms, ${x.dur.toFixed(0)} ms`);
   return { count: lt.length, max: lt.reduce((m, x) => Math.max(m, x.dur), 0) };
 }
 
@@ -210,7 +219,7 @@ async function main(): Promise<void> {
       { timeout: 180_000, polling: 50 },
     );
     const t1 = await now(page);
-    const planLt = await longTasksSince(page, t0);
+    const planLt = await longTasksSince(page, t0, "planning");
     add(
       `long tasks while planning 2,000 adapters (${((t1 - t0) / 1000).toFixed(1)} s)`,
       `${planLt.count} (max ${planLt.max.toFixed(0)} ms)`,
@@ -219,7 +228,7 @@ async function main(): Promise<void> {
     );
     await waitReady(page);
     const t2 = await now(page);
-    const verLt = await longTasksSince(page, t1);
+    const verLt = await longTasksSince(page, t1, "verification");
     add(
       `long tasks during background verification (${((t2 - t1) / 1000).toFixed(1)} s)`,
       `${verLt.count} (max ${verLt.max.toFixed(0)} ms)`,
@@ -247,7 +256,7 @@ async function main(): Promise<void> {
       await page.waitForTimeout(150);
     }
     const t4 = await now(page);
-    const dragLt = await longTasksSince(page, t3);
+    const dragLt = await longTasksSince(page, t3, "drags");
     add(
       `long tasks during ${drags} chip drags (${((t4 - t3) / 1000).toFixed(1)} s)`,
       `${dragLt.count} (max ${dragLt.max.toFixed(0)} ms)`,
@@ -256,7 +265,7 @@ async function main(): Promise<void> {
     );
     await waitReady(page);
     const t5 = await now(page);
-    const reLt = await longTasksSince(page, t4);
+    const reLt = await longTasksSince(page, t4, "after the drags");
     add(
       `long tasks while re-estimating/re-verifying after drags (${((t5 - t4) / 1000).toFixed(1)} s)`,
       `${reLt.count} (max ${reLt.max.toFixed(0)} ms)`,
@@ -278,6 +287,7 @@ async function main(): Promise<void> {
   console.log(`|${"-".repeat(w1 + 2)}|${"-".repeat(w2 + 2)}|${"-".repeat(w3 + 2)}|------|`);
   for (const r of rows)
     console.log(line(r.metric, r.value, r.budget, r.ok === null ? "" : r.ok ? "yes" : "NO"));
+  if (args.includes("--detail")) for (const d of detail) console.log(`long task, ${d}`);
 }
 
 main().catch((e: unknown) => {
