@@ -1,11 +1,13 @@
 /**
  * `npm run surrogate:train -- --model <id> --gpu <id> [--samples N] [--seed S] [--threads T]
- *   [--epochs E] [--out <dir>] [--no-cache]`
+ *   [--epochs E] [--members K] [--out <dir>] [--no-cache]`
  * `npm run surrogate:all [-- --samples N ...]` (= `--all`: every shipped pair, one after the other)
  *
  * The whole pipeline: generate each pair's design samples with the twin on worker threads
- * (cached under bench/out/surrogate/datasets by twin fingerprint), train ONE network on the
- * pairs' pooled samples on the wasm backend (cpu if wasm fails), and write `model.json`,
+ * (cached under bench/out/surrogate/datasets by twin fingerprint), train K networks (seeds
+ * 1…K, default {@link DEFAULT_TRAIN.members}) on the pairs' pooled samples on the wasm backend
+ * (cpu if wasm fails); when K > 1, let their average (`ensemble.ts`) label design scenarios
+ * the twin never ran and train ONE network of a member's size on both (`distill.ts`); write `model.json`,
  * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/` of each pair.
  * Pooling lets the pairs with a few hundred samples learn from the others: the features carry
  * the GPU and model descriptors and the physics (held-out numbers in the README). Deterministic:
@@ -16,10 +18,12 @@ import { join } from "node:path";
 import { GPU_IDS, MODEL_IDS, type GpuId, type ModelId } from "../../src/core/catalog/ids";
 import { initBackend } from "../../src/core/surrogate/backend";
 import { writeArtifacts } from "../../src/core/surrogate/node";
-import { modelDirName } from "../../src/core/surrogate/runtime";
+import { teacherLabelledRows } from "../../src/core/surrogate/distill";
+import { mergeEnsemble } from "../../src/core/surrogate/ensemble";
+import { modelDirName, Surrogate, type SurrogateArtifacts } from "../../src/core/surrogate/runtime";
 import { trainSurrogate } from "../../src/core/surrogate/train";
 import { loadOrGenerate, poolDatasets, ROOT, twinFingerprint, type CachedDataset } from "./common";
-import { DEFAULT_TRAIN, SHIPPED_PAIRS, samplesFor } from "./config";
+import { DEFAULT_TRAIN, HELDOUT_SEED, SHIPPED_PAIRS, samplesFor } from "./config";
 
 interface Args {
   pairs: (readonly [ModelId, GpuId])[];
@@ -27,13 +31,14 @@ interface Args {
   seed: number;
   threads?: number;
   epochs: number;
+  members: number;
   out: string;
   cache: boolean;
 }
 
 function usage(msg: string): never {
   process.stderr.write(
-    `${msg}\nusage: npm run surrogate:train -- --model <id> --gpu <id> [--samples N] [--seed S] [--threads T] [--epochs E] [--out <dir>] [--no-cache]\n` +
+    `${msg}\nusage: npm run surrogate:train -- --model <id> --gpu <id> [--samples N] [--seed S] [--threads T] [--epochs E] [--members K] [--out <dir>] [--no-cache]\n` +
       `       npm run surrogate:all [-- --samples N ...]\n`,
   );
   process.exit(2);
@@ -47,6 +52,7 @@ function parseArgs(argv: string[]): Args {
     pairs: [],
     seed: DEFAULT_TRAIN.designSeed,
     epochs: DEFAULT_TRAIN.epochs,
+    members: DEFAULT_TRAIN.members,
     out: join(ROOT, "public", "models"),
     cache: true,
   };
@@ -65,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--seed") a.seed = int(v(), 0);
     else if (k === "--threads") a.threads = int(v(), 1);
     else if (k === "--epochs") a.epochs = int(v(), 1);
+    else if (k === "--members") a.members = int(v(), 1);
     else if (k === "--out") a.out = v();
     else if (k === "--no-cache") a.cache = false;
     else usage(`unknown argument ${k}`);
@@ -112,34 +119,84 @@ async function main(): Promise<void> {
   // directory under that pair's name.
   const pooled = poolDatasets(sets);
   log(`training on ${pooled.rows.length} rows of ${sets.length} pair(s)`);
-  let lastLog = 0;
-  const r = await trainSurrogate(pooled, {
-    ...DEFAULT_TRAIN.options,
-    epochs: args.epochs,
-    twinFingerprint: pooled.twinFingerprint,
-    onProgress: (p) => {
-      if (p.elapsedMs - lastLog > 20_000 || p.epoch === p.epochs) {
-        lastLog = p.elapsedMs;
-        log(
-          `  epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)} (best ${p.bestValLoss.toFixed(4)})`,
-        );
-      }
-    },
-  });
-  const v = r.validation;
-  log(
-    `  trained in ${(r.wallMs / 1000).toFixed(0)} s on ${r.backend} (best epoch ${r.bestEpoch}); validation (${v.rows} rows): ` +
-      `throughput SMAPE ${v.throughputSmape.toFixed(2)}%, ITL SMAPE ${v.itlMeanSmape.toFixed(2)}%, starvation F1 ${v.starvedF1.toFixed(3)}`,
-  );
+  const trainOne = async (data: CachedDataset, seed: number, epochs: number, name: string) => {
+    let lastLog = 0;
+    const r = await trainSurrogate(data, {
+      ...DEFAULT_TRAIN.options,
+      seed,
+      epochs,
+      twinFingerprint: pooled.twinFingerprint,
+      onProgress: (p) => {
+        if (p.elapsedMs - lastLog > 20_000 || p.epoch === p.epochs) {
+          lastLog = p.elapsedMs;
+          log(
+            `  ${name} (seed ${seed}), epoch ${p.epoch}/${p.epochs}: train ${p.trainLoss.toFixed(4)}, validation ${p.valLoss.toFixed(4)} (best ${p.bestValLoss.toFixed(4)})`,
+          );
+        }
+      },
+    });
+    const v = r.validation;
+    log(
+      `  ${name} trained in ${(r.wallMs / 1000).toFixed(0)} s on ${r.backend} (best epoch ${r.bestEpoch}); its validation split (${v.rows} rows): ` +
+        `throughput SMAPE ${v.throughputSmape.toFixed(2)}%, ITL SMAPE ${v.itlMeanSmape.toFixed(2)}%, starvation F1 ${v.starvedF1.toFixed(3)}`,
+    );
+    r.surrogate.dispose();
+    return r.artifacts;
+  };
+  const members: SurrogateArtifacts[] = [];
+  for (let k = 0; k < args.members; k++) {
+    const seed = DEFAULT_TRAIN.options.seed + k;
+    members.push(await trainOne(pooled, seed, args.epochs, `member ${k + 1}/${args.members}`));
+  }
+  let artifacts = members[0]!;
+  if (members.length > 1) {
+    // The members' average labels design scenarios the twin never ran; one network of a
+    // member's size learns from the twin's rows and those (distill.ts).
+    const d = DEFAULT_TRAIN.distillation;
+    if (d.designSeed === args.seed || d.designSeed === HELDOUT_SEED)
+      throw new Error(
+        `distillation design seed ${d.designSeed} must differ from the training (${args.seed}) and held-out (${HELDOUT_SEED}) seeds`,
+      );
+    const teacher = Surrogate.fromArtifacts(await mergeEnsemble(members));
+    const extra = sets.flatMap((ds) =>
+      teacherLabelledRows(teacher, {
+        model: ds.spec.model,
+        gpu: ds.spec.gpu,
+        seed: d.designSeed,
+        samples: d.samplesPerPair,
+      }),
+    );
+    teacher.dispose();
+    log(
+      `  ensemble of ${members.length} labelled ${extra.length} design scenarios (seed ${d.designSeed}); training the student`,
+    );
+    const student = await trainOne(
+      { ...pooled, rows: [...pooled.rows, ...extra] },
+      DEFAULT_TRAIN.options.seed,
+      d.epochs,
+      "student",
+    );
+    artifacts = {
+      ...student,
+      meta: {
+        ...student.meta,
+        training: {
+          ...student.meta.training,
+          samples: pooled.rows.length,
+          distillation: {
+            teacherSeeds: members.map((m) => m.meta.training.seed),
+            teacherRows: extra.length,
+            designSeed: d.designSeed,
+          },
+        },
+      },
+    };
+  }
   for (const [model, gpu] of args.pairs) {
     const dir = join(args.out, modelDirName(model, gpu));
-    await writeArtifacts(dir, {
-      ...r.artifacts,
-      meta: { ...r.artifacts.meta, model, gpu },
-    });
-    log(`  wrote ${dir} (${(r.artifacts.weights.byteLength / 1024).toFixed(0)} KiB weights)`);
+    await writeArtifacts(dir, { ...artifacts, meta: { ...artifacts.meta, model, gpu } });
+    log(`  wrote ${dir} (${(artifacts.weights.byteLength / 1024).toFixed(0)} KiB weights)`);
   }
-  r.surrogate.dispose();
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
