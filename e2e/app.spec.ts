@@ -38,6 +38,8 @@ test("first load plans the default scenario and shows the board and charts", asy
   // the shipped surrogate for the default pairs loads in the planner's worker, on wasm
   await expect(page.getByTestId("backend-badge")).toContainText(/surrogate.*wasm/);
   for (const id of ["throughput-chart", "memory-chart", "timeseries-chart"]) {
+    // (a chart out of view keeps its last data until it comes near the viewport)
+    await page.getByTestId(id).scrollIntoViewIfNeeded();
     await expect(page.getByTestId(id).locator("svg.recharts-surface").first()).toBeVisible();
   }
   // every adapter of the default scenario is placed exactly once

@@ -43,6 +43,19 @@ export async function downloadText(page: Page, testid: string): Promise<string> 
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  if (fullPage) {
+    // charts scrolled out of view keep their last data until they come near the viewport (see
+    // src/ui/stagger.ts): pass by them as a reader would, so the shot shows them current
+    await page.evaluate(() =>
+      document.querySelector(".charts")?.scrollIntoView({ block: "center" }),
+    );
+    await page
+      .waitForFunction(() => document.querySelectorAll(".chart-pending").length === 0, null, {
+        timeout: 3000,
+      })
+      .catch(() => {});
+    await page.waitForTimeout(300);
+  }
   await page.evaluate(() => window.scrollTo(0, 0)); // sticky header at the top of full-page shots
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage });
 }

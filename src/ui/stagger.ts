@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { createContext, useContext, useEffect, useState } from "react";
 import { flushSync } from "react-dom";
 
 /**
@@ -28,23 +28,86 @@ function pump(): void {
 }
 
 /**
+ * Where a chart is. A chart pass is 15–30 ms of main-thread CPU, and a busy core stretches it
+ * past 50 ms: a chart box scrolled out of view (`inView` false) keeps what it shows and takes the
+ * newest data, or mounts a chart it swapped for a placeholder (e.g. the selected GPU's time
+ * series while the twin runs), when it comes near the viewport again. A box's first chart
+ * (`drawn` false) is drawn wherever the box is.
+ */
+export interface ChartView {
+  inView: boolean;
+  /** a chart in this box has been drawn (set by `useStaggered`) */
+  drawn: { current: boolean };
+}
+const View = createContext<ChartView>({ inView: true, drawn: { current: false } });
+export const ChartViewProvider = View.Provider;
+
+type ViewCallback = (inView: boolean) => void;
+const watched = new Map<Element, ViewCallback>();
+let observer: IntersectionObserver | null = null;
+
+/** Watch `el` for being within 200 px of the viewport (`cb` on each change); returns the unwatch. */
+export function watchInView(el: Element, cb: ViewCallback): () => void {
+  if (typeof IntersectionObserver === "undefined") {
+    cb(true);
+    return () => {};
+  }
+  if (!observer) {
+    observer = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) watched.get(e.target)?.(e.isIntersecting);
+      },
+      // a little ahead: a chart scrolled towards takes its new data just before it shows
+      { rootMargin: "200px 0px" },
+    );
+    // a printout shows every chart (the observer reports the real view again afterwards)
+    window.addEventListener("beforeprint", () => {
+      for (const cb of watched.values()) cb(true);
+    });
+  }
+  watched.set(el, cb);
+  observer.observe(el);
+  return () => {
+    watched.delete(el);
+    observer?.unobserve(el);
+  };
+}
+
+/**
  * `value`, taken over in a task of its own (queued behind the other charts' updates);
  * undefined until the first one lands. A value equal in content to the one shown (a chart's
  * data rebuilt from a new plan object whose numbers for this chart did not change, e.g. the
- * fleet counts when verdicts land) keeps the shown one: no task, no chart render.
+ * fleet counts when verdicts land) keeps the shown one: no task, no chart render. Off screen
+ * (see `ChartView`), the shown value stays until the chart comes near the viewport.
  */
-export function useStaggered<T>(value: T): T | undefined {
+export function useStaggered<T>(
+  value: T,
+  opts: {
+    /** content equality (default: as JSON) */
+    same?: (a: T, b: T) => boolean;
+    /** what lands is a chart (default), not a wrapper that mounts one (see `ChartView.drawn`) */
+    draws?: boolean;
+  } = {},
+): T | undefined {
+  const same = opts.same ?? sameContent;
+  const draws = opts.draws ?? true;
   const [shown, setShown] = useState<{ v: T } | undefined>(undefined);
+  const view = useContext(View);
+  const inView = view.inView;
   useEffect(() => {
-    if (shown && (Object.is(shown.v, value) || sameContent(shown.v, value))) return;
-    const job = () => flushSync(() => setShown({ v: value }));
+    if (!inView && (shown || view.drawn.current)) return;
+    if (shown && (Object.is(shown.v, value) || same(shown.v, value))) return;
+    const job = () => {
+      if (draws) view.drawn.current = true;
+      flushSync(() => setShown({ v: value }));
+    };
     queue.push(job);
     pump();
     return () => {
       const i = queue.indexOf(job);
       if (i >= 0) queue.splice(i, 1);
     };
-  }, [value, shown]);
+  }, [value, shown, inView, view, same, draws]);
   return shown?.v;
 }
 

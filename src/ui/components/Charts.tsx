@@ -1,4 +1,12 @@
-import { memo, useDeferredValue, useMemo, type ComponentType } from "react";
+import {
+  memo,
+  useDeferredValue,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ComponentType,
+} from "react";
 import {
   Bar,
   BarChart,
@@ -9,6 +17,7 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type XAxisTickContentProps,
 } from "recharts";
 import type { Plan } from "../../core/placement/types";
 import type { TwinResult } from "../../core/twin/types";
@@ -16,7 +25,7 @@ import { assignmentKey } from "../../state/jobs/assign";
 import { isGpuBad, useApp } from "../../state/store";
 import { memoryFor } from "../memory";
 import { fmtTok } from "../format";
-import { useStaggered } from "../stagger";
+import { ChartViewProvider, useStaggered, watchInView, type ChartView } from "../stagger";
 
 const C = {
   demand: "#94a3b8",
@@ -125,8 +134,43 @@ const FLEET_LEGEND: LegendItem[] = [
  * per GPU) and the time axis keep the measuring interval (it moves the last time label,
  * "3600 s", inside the chart instead of clipping it; its labels repeat, so the measurements
  * come from Recharts' text cache).
+ *
+ * Tick labels are plain SVG <text> (`AxisTick`), not Recharts' <Text>: that one splits each
+ * label into words and measures them (the axis passes its width), a fifth of a chart pass.
+ * Units are part of the tick formatters (a custom tick gets no `unit`).
  */
-const NUM_TICKS = { tick: { fontSize: 11 }, interval: 0 } as const;
+type BaseTickContentProps = Omit<XAxisTickContentProps, "orientation" | "padding">;
+
+/** Recharts' <Text> baseline offsets for one line (its `capHeight` 0.71em). */
+const TICK_DY: Record<string, string> = { start: "0.71em", middle: "0.355em", end: "0" };
+
+function AxisTick(p: BaseTickContentProps) {
+  const label = p.tickFormatter ? p.tickFormatter(p.payload.value, p.index) : p.payload.value;
+  return (
+    <text
+      x={p.x}
+      y={p.y}
+      dy={TICK_DY[p.verticalAnchor] ?? "0"}
+      textAnchor={p.textAnchor}
+      fill={p.fill}
+      stroke="none"
+      fontSize={11}
+      className={p.className}
+    >
+      {String(label)}
+    </text>
+  );
+}
+
+const withUnit = (unit: string) => (v: unknown) => `${String(v)}${unit}`;
+const NUM_TICKS = { tick: AxisTick, interval: 0 } as const;
+const CAT_TICKS = { tick: AxisTick } as const;
+
+/*
+ * Grid lines of one direction only. Recharts computes both directions' lines (the hidden one
+ * too: the category axis' ticks, each label measured again) unless given the points.
+ */
+const NO_LINES = () => [];
 
 /** Where a chart will be, until its first data lands (same height: no layout shift). */
 function Pending({ height }: { height: number }) {
@@ -140,12 +184,19 @@ function ChartBox(props: {
   children: React.ReactNode;
   wide?: boolean;
 }) {
+  const ref = useRef<HTMLElement>(null);
+  const [inView, setInView] = useState(false);
+  useEffect(() => watchInView(ref.current!, setInView), []);
+  const [drawn] = useState(() => ({ current: false }));
+  const view = useMemo<ChartView>(() => ({ inView, drawn }), [inView, drawn]);
   return (
-    <figure className={`chart${props.wide ? " wide" : ""}`} data-testid={props.testid}>
+    <figure ref={ref} className={`chart${props.wide ? " wide" : ""}`} data-testid={props.testid}>
       <figcaption>
         <strong>{props.title}</strong> <span className="muted">{props.caption}</span>
       </figcaption>
-      <div className="chart-body">{props.children}</div>
+      <div className="chart-body">
+        <ChartViewProvider value={view}>{props.children}</ChartViewProvider>
+      </div>
     </figure>
   );
 }
@@ -182,8 +233,12 @@ const ThroughputBars = memo(function ThroughputBars({
     <div>
       <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            vertical={false}
+            verticalCoordinatesGenerator={NO_LINES}
+          />
+          <XAxis dataKey="name" {...CAT_TICKS} interval="preserveStartEnd" />
           <YAxis {...NUM_TICKS} tickFormatter={(v: number) => fmtTok(v)} width={48} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
           <Bar dataKey="demand" fill={C.demand} isAnimationActive={false} />
@@ -237,9 +292,13 @@ const MemoryBars = memo(function MemoryBars({ data }: { data: Record<string, unk
     <div>
       <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="name" tick={{ fontSize: 11 }} interval="preserveStartEnd" />
-          <YAxis {...NUM_TICKS} unit=" GiB" width={56} />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            vertical={false}
+            verticalCoordinatesGenerator={NO_LINES}
+          />
+          <XAxis dataKey="name" {...CAT_TICKS} interval="preserveStartEnd" />
+          <YAxis {...NUM_TICKS} tickFormatter={withUnit(" GiB")} width={56} />
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
           <Bar dataKey="weights" stackId="m" fill={C.weights} isAnimationActive={false} />
           <Bar
@@ -277,25 +336,41 @@ function SelectedGpuCharts() {
         title={`Twin time series — ${title}`}
         caption="over the simulated window: requests waiting and running, KV-cache use (%), and tokens/s processed. Click a GPU card's title to select it."
       >
-        {d && d.timeSeries.length > 0 ? (
-          <TimeSeries d={d} />
-        ) : (
-          <p className="chart-empty muted">
-            {g && g.adapters.length === 0
-              ? "This GPU has no adapters."
-              : "Simulating this GPU with the twin…"}
-          </p>
-        )}
+        <TimeSeriesBody d={d} empty={g !== undefined && g.adapters.length === 0} />
       </ChartBox>
       <ChartBox
         testid="latency-chart"
         title={`Latency — ${title}`}
         caption="time to first token and inter-token latency of finished requests (mean, median, 99th percentile), from the twin."
       >
-        {d ? <Latency d={d} /> : <p className="chart-empty muted">Waiting for the twin…</p>}
+        <LatencyBody d={d} />
       </ChartBox>
     </>
   );
+}
+
+/*
+ * The selected GPU's twin details, swapped in a task of their own: a new plan or workload
+ * changes the details key, and unmounting (or mounting) the Recharts trees in the same task
+ * as the click or plan that did it cost 10–15 ms there. Out of view, the last charts stay
+ * until the box comes near the viewport (see stagger.ts).
+ */
+const byRef = () => false;
+
+function TimeSeriesBody({ d, empty }: { d: TwinResult | undefined; empty: boolean }) {
+  const shown = useStaggered(d ?? null, { same: byRef, draws: false });
+  return shown && shown.timeSeries.length > 0 ? (
+    <TimeSeries d={shown} />
+  ) : (
+    <p className="chart-empty muted">
+      {empty ? "This GPU has no adapters." : "Simulating this GPU with the twin…"}
+    </p>
+  );
+}
+
+function LatencyBody({ d }: { d: TwinResult | undefined }) {
+  const shown = useStaggered(d ?? null, { same: byRef, draws: false });
+  return shown ? <Latency d={shown} /> : <p className="chart-empty muted">Waiting for the twin…</p>;
 }
 
 const TimeSeries = memo(function TimeSeries({ d }: { d: TwinResult }) {
@@ -326,8 +401,8 @@ const TIME_AXIS = {
   dataKey: "t",
   type: "number",
   domain: [0, "dataMax"],
-  unit: " s",
-  tick: { fontSize: 11 },
+  tickFormatter: withUnit(" s"),
+  ...CAT_TICKS,
 } as const;
 
 interface TsPoint {
@@ -363,14 +438,18 @@ const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] })
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            vertical={false}
+            verticalCoordinatesGenerator={NO_LINES}
+          />
           <XAxis {...TIME_AXIS} />
           <YAxis yAxisId="n" {...NUM_TICKS} width={40} />
           <YAxis
             yAxisId="p"
             orientation="right"
             domain={[0, 100]}
-            unit="%"
+            tickFormatter={withUnit("%")}
             {...NUM_TICKS}
             width={44}
           />
@@ -409,7 +488,11 @@ const TsThroughputLine = memo(function TsThroughputLine({ data }: { data: TsPoin
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            vertical={false}
+            verticalCoordinatesGenerator={NO_LINES}
+          />
           <XAxis {...TIME_AXIS} />
           <YAxis {...NUM_TICKS} width={48} tickFormatter={(v: number) => fmtTok(v)} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
@@ -451,16 +534,20 @@ const LatencyBars = memo(function LatencyBars({ data }: { data: LatencyRow[] }) 
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            horizontal={false}
+            horizontalCoordinatesGenerator={NO_LINES}
+          />
           <XAxis
             type="number"
             scale="log"
             domain={[1, "auto"]}
             allowDataOverflow
-            unit=" ms"
-            tick={{ fontSize: 11 }}
+            tickFormatter={withUnit(" ms")}
+            {...CAT_TICKS}
           />
-          <YAxis type="category" dataKey="name" tick={{ fontSize: 11 }} width={44} />
+          <YAxis type="category" dataKey="name" {...CAT_TICKS} width={44} />
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} ms`} />
           <Bar dataKey="mean" fill={C.latMean} isAnimationActive={false} />
           <Bar dataKey="p50" name="median" fill={C.latP50} isAnimationActive={false} />
@@ -519,10 +606,14 @@ const FleetBars = memo(function FleetBars({
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <BarChart layout="vertical" data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+          <CartesianGrid
+            strokeDasharray="3 3"
+            horizontal={false}
+            horizontalCoordinatesGenerator={NO_LINES}
+          />
           <XAxis type="number" allowDecimals={false} {...NUM_TICKS} />
           {/* one row per placement, every label shown (a category x axis dropped the ones that did not fit) */}
-          <YAxis type="category" dataKey="name" width={112} interval={0} tick={{ fontSize: 11 }} />
+          <YAxis type="category" dataKey="name" width={112} interval={0} {...CAT_TICKS} />
           <Tooltip />
           <Bar dataKey="gpus" name="GPUs" fill={C.gpus} isAnimationActive={false} />
           <Bar dataKey="starved" name="starved GPUs" fill={C.starved} isAnimationActive={false} />
