@@ -8,10 +8,11 @@
  * (builds into /tmp/lfp-dist-dev with `vite build --minify false`; serves it on port 4192)
  */
 import { chromium, type CDPSession, type Page } from "@playwright/test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../playwright.config";
+import { startPreview, waitPlanOnScreen, waitReady } from "./ui-harness";
 
 const root = join(import.meta.dirname, "..");
 const args = process.argv.slice(2);
@@ -38,33 +39,8 @@ interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
-async function startServer(): Promise<ChildProcess> {
-  const p = spawn(
-    join(root, "node_modules", ".bin", "vite"),
-    ["preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort", "--outDir", OUT_DIR],
-    { cwd: root, stdio: "ignore" },
-  );
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(BASE)).ok) return p;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  p.kill();
-  throw new Error("vite preview did not start");
-}
-
 const mark = (page: Page, name: string) =>
   page.evaluate((n) => performance.mark(`bench:${n}`), name);
-
-async function waitReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.ready === "true", null, {
-    timeout: 180_000,
-    polling: 50,
-  });
-}
 
 async function collect(cdp: CDPSession): Promise<TraceEvent[]> {
   const events: TraceEvent[] = [];
@@ -90,7 +66,7 @@ async function main(): Promise<void> {
     );
     if (b.status !== 0) throw new Error("vite build failed");
   }
-  const server = await startServer();
+  const server = await startPreview(PORT, OUT_DIR);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   let events: TraceEvent[];
   try {
@@ -120,14 +96,7 @@ async function main(): Promise<void> {
     });
     await mark(page, "plan");
     await page.getByTestId("bulk-replace-button").click();
-    await page.waitForFunction(
-      () => {
-        const j = (window as unknown as { __lfp: { job: () => string | null } }).__lfp.job();
-        return j !== "plan" && document.querySelectorAll('[data-testid="gpu-card"]').length > 0;
-      },
-      null,
-      { timeout: 180_000, polling: 50 },
-    );
+    await waitPlanOnScreen(page);
     await mark(page, "verify");
     await waitReady(page);
     await mark(page, "drags");

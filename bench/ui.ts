@@ -11,11 +11,12 @@
  * Usage: npm run bench:ui [-- --runs 3] [--no-build] [--detail (each long task: phase, start, duration)]
  */
 import { chromium, type Page } from "@playwright/test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../playwright.config";
+import { startPreview, waitPlanOnScreen, waitReady } from "./ui-harness";
 
 const root = join(import.meta.dirname, "..");
 const dist = join(root, "dist");
@@ -66,28 +67,6 @@ function bundleSizes(): void {
   add("worker chunks (gzip, off the main thread)", kb(workers), "", null);
 }
 
-async function startServer(): Promise<ChildProcess> {
-  const p = spawn(
-    join(root, "node_modules", ".bin", "vite"),
-    ["preview", "--host", "127.0.0.1", "--port", String(PORT), "--strictPort"],
-    {
-      cwd: root,
-      stdio: "ignore",
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(BASE);
-      if (r.ok) return p;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  p.kill();
-  throw new Error("vite preview did not start");
-}
-
 const LONGTASK_INIT = () => {
   const w = window as unknown as { __lt: { start: number; dur: number }[] };
   w.__lt = [];
@@ -118,13 +97,6 @@ async function longTasksSince(
 
 const now = (page: Page) => page.evaluate(() => performance.now());
 
-async function waitReady(page: Page, timeout = 180_000): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.ready === "true", null, {
-    timeout,
-    polling: 50,
-  });
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -142,7 +114,7 @@ async function main(): Promise<void> {
   statSync(join(dist, "index.html"));
   bundleSizes();
 
-  const server = await startServer();
+  const server = await startPreview(PORT);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     // ---- time to first plan (fresh context each run: no saved scenario)
@@ -210,14 +182,7 @@ async function main(): Promise<void> {
     const t0 = await now(page);
     await page.getByTestId("bulk-replace-button").click();
     // planning = until the new plan is on screen (the job switches from "plan" to verification)
-    await page.waitForFunction(
-      () => {
-        const j = (window as unknown as { __lfp: { job: () => string | null } }).__lfp.job();
-        return j !== "plan" && document.querySelectorAll('[data-testid="gpu-card"]').length > 0;
-      },
-      null,
-      { timeout: 180_000, polling: 50 },
-    );
+    await waitPlanOnScreen(page);
     const t1 = await now(page);
     const planLt = await longTasksSince(page, t0, "planning");
     add(

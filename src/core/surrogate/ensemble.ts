@@ -20,7 +20,7 @@ import {
   type SurrogateArtifacts,
   type SurrogateMeta,
 } from "./runtime";
-import { saveArtifacts } from "./train";
+import { denseNetwork, saveArtifacts } from "./train";
 
 /**
  * Merge `members` (each a saved surrogate) into one network whose outputs are the mean of
@@ -86,17 +86,7 @@ export async function mergeEnsemble(
     inDim = units;
   }
 
-  const net = tf.sequential();
-  defs.forEach((d, i) =>
-    net.add(
-      tf.layers.dense({
-        name: d.name,
-        units: d.units,
-        activation: d.activation,
-        inputShape: i === 0 ? [nIn] : undefined,
-      }),
-    ),
-  );
+  const net = denseNetwork(defs, nIn);
   try {
     net.setWeights(defs.flatMap((_, i) => [kernels[i]!, biases[i]!]));
     const meta: SurrogateMeta = {

@@ -232,19 +232,7 @@ export async function trainSurrogate(
     ...hidden.map((units, i): LayerDef => ({ name: `h${i}`, units, activation })),
     { name: "out", units: OUTPUT_COUNT, activation: "linear" },
   ];
-  const net = tf.sequential();
-  layers.forEach((def, i) =>
-    net.add(
-      tf.layers.dense({
-        name: def.name,
-        units: def.units,
-        activation: def.activation,
-        inputShape: i === 0 ? [nIn] : undefined,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + i }),
-        biasInitializer: "zeros",
-      }),
-    ),
-  );
+  const net = denseNetwork(layers, nIn, seed);
 
   const lossWeights = tf.tensor1d(
     OUTPUT_NAMES.map((_, k) => (k === 0 ? lw.throughput : k === STARVED_OUTPUT ? 0 : lw.latency)),
@@ -392,6 +380,36 @@ function roundMetrics(m: ValidationMetrics): ValidationMetrics {
     starvedF1: r(m.starvedF1),
     starvedAccuracy: r(m.starvedAccuracy),
   };
+}
+
+/**
+ * The TF.js layers model of `layers` (dense, in order) over `nIn` inputs. With `seed`, kernels
+ * start Glorot-uniform from seed·1000 + layer index and biases at zero (training); without,
+ * the caller sets the weights (`ensemble.ts`).
+ */
+export function denseNetwork(
+  layers: readonly LayerDef[],
+  nIn: number,
+  seed?: number,
+): tf.Sequential {
+  const net = tf.sequential();
+  layers.forEach((def, i) =>
+    net.add(
+      tf.layers.dense({
+        name: def.name,
+        units: def.units,
+        activation: def.activation,
+        inputShape: i === 0 ? [nIn] : undefined,
+        ...(seed === undefined
+          ? {}
+          : {
+              kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + i }),
+              biasInitializer: "zeros" as const,
+            }),
+      }),
+    ),
+  );
+  return net;
 }
 
 /** Capture a layers model in the TF.js `model.json` + weights form (with `meta` as its normalisation file). */
