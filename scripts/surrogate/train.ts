@@ -11,7 +11,8 @@
  * `weights.bin` and `normalisation.json` to `public/models/<model>__<gpu>/` of each pair.
  * Pooling lets the pairs with a few hundred samples learn from the others: the features carry
  * the GPU and model descriptors and the physics (held-out numbers in the README). Deterministic:
- * re-running with the same twin writes byte-identical files.
+ * re-running with the same twin writes byte-identical files. `--epochs` sets each member's
+ * epochs; the student's, its teacher rows and their design seed are `DEFAULT_TRAIN.distillation`.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
