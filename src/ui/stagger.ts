@@ -36,15 +36,36 @@ function pump(): void {
  */
 export interface ChartView {
   inView: boolean;
+  /**
+   * whether the box is near the viewport now (its geometry, read when a queued update runs):
+   * `inView` comes from the observer, whose report of a frame's layout arrives in a task after
+   * the update queued in that frame's animation callback, e.g. after a new board pushed the box
+   * out of view
+   */
+  nearNow: () => boolean;
   /** a chart in this box has been drawn (set by `useStaggered`) */
   drawn: { current: boolean };
 }
-const View = createContext<ChartView>({ inView: true, drawn: { current: false } });
+const View = createContext<ChartView>({
+  inView: true,
+  nearNow: () => true,
+  drawn: { current: false },
+});
 export const ChartViewProvider = View.Provider;
 
 type ViewCallback = (inView: boolean) => void;
 const watched = new Map<Element, ViewCallback>();
 let observer: IntersectionObserver | null = null;
+/** how far outside the viewport a box counts as near */
+const MARGIN = 200;
+let printing = false;
+
+/** `el` is within `MARGIN` px of the viewport (its current layout), or a printout is being made. */
+export function isNear(el: Element | null): boolean {
+  if (!el || printing || typeof window === "undefined") return true;
+  const r = el.getBoundingClientRect();
+  return r.bottom >= -MARGIN && r.top <= window.innerHeight + MARGIN;
+}
 
 /** Watch `el` for being within 200 px of the viewport (`cb` on each change); returns the unwatch. */
 export function watchInView(el: Element, cb: ViewCallback): () => void {
@@ -58,11 +79,15 @@ export function watchInView(el: Element, cb: ViewCallback): () => void {
         for (const e of entries) watched.get(e.target)?.(e.isIntersecting);
       },
       // a little ahead: a chart scrolled towards takes its new data just before it shows
-      { rootMargin: "200px 0px" },
+      { rootMargin: `${MARGIN}px 0px` },
     );
     // a printout shows every chart (the observer reports the real view again afterwards)
     window.addEventListener("beforeprint", () => {
+      printing = true;
       for (const cb of watched.values()) cb(true);
+    });
+    window.addEventListener("afterprint", () => {
+      printing = false;
     });
   }
   watched.set(el, cb);
@@ -92,12 +117,20 @@ export function useStaggered<T>(
   const same = opts.same ?? sameContent;
   const draws = opts.draws ?? true;
   const [shown, setShown] = useState<{ v: T } | undefined>(undefined);
+  const [, setRetry] = useState(0);
   const view = useContext(View);
   const inView = view.inView;
   useEffect(() => {
     if (!inView && (shown || view.drawn.current)) return;
     if (shown && (Object.is(shown.v, value) || same(shown.v, value))) return;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const job = () => {
+      if ((shown || view.drawn.current) && !view.nearNow()) {
+        // out of view since queued: the observer's report re-runs this effect; should it not
+        // come (the box back in view by then), look again in a while
+        retry = setTimeout(() => setRetry((n) => n + 1), 500);
+        return;
+      }
       if (draws) view.drawn.current = true;
       flushSync(() => setShown({ v: value }));
     };
@@ -106,6 +139,7 @@ export function useStaggered<T>(
     return () => {
       const i = queue.indexOf(job);
       if (i >= 0) queue.splice(i, 1);
+      clearTimeout(retry);
     };
   }, [value, shown, inView, view, same, draws]);
   return shown?.v;

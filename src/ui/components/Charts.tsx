@@ -25,7 +25,7 @@ import { assignmentKey } from "../../state/jobs/assign";
 import { isGpuBad, useApp } from "../../state/store";
 import { memoryFor } from "../memory";
 import { fmtTok } from "../format";
-import { ChartViewProvider, useStaggered, watchInView, type ChartView } from "../stagger";
+import { ChartViewProvider, isNear, useStaggered, watchInView, type ChartView } from "../stagger";
 
 const C = {
   demand: "#94a3b8",
@@ -188,7 +188,10 @@ function ChartBox(props: {
   const [inView, setInView] = useState(false);
   useEffect(() => watchInView(ref.current!, setInView), []);
   const [drawn] = useState(() => ({ current: false }));
-  const view = useMemo<ChartView>(() => ({ inView, drawn }), [inView, drawn]);
+  const view = useMemo<ChartView>(
+    () => ({ inView, nearNow: () => isNear(ref.current), drawn }),
+    [inView, drawn],
+  );
   return (
     <figure ref={ref} className={`chart${props.wide ? " wide" : ""}`} data-testid={props.testid}>
       <figcaption>
@@ -212,14 +215,14 @@ const ThroughputChart = memo(function ThroughputChart({ plan }: { plan: Plan }) 
       })),
     [plan],
   );
-  const shown = useStaggered(data);
+  // staggered inside the box: useStaggered reads the box's place (ChartViewProvider)
   return (
     <ChartBox
       testid="throughput-chart"
       title="Throughput vs demand per GPU"
       caption="tokens/s each GPU is asked for (demand), the quick estimate, and the twin's verified throughput; verified below 90% of demand means starved."
     >
-      {shown ? <ThroughputBars data={shown} /> : <Pending height={240} />}
+      <Staggered data={data} height={240} chart={ThroughputBars} />
     </ChartBox>
   );
 });
@@ -275,14 +278,14 @@ const MemoryChart = memo(function MemoryChart({ plan, model }: { plan: Plan; mod
       }),
     [plan, model],
   );
-  const shown = useStaggered(data);
+  // staggered inside the box: useStaggered reads the box's place (ChartViewProvider)
   return (
     <ChartBox
       testid="memory-chart"
       title="Memory per GPU"
       caption="GiB of device memory: model weights, LoRA slots (max-loras × max-lora-rank), KV cache, activation/graph reserve, and what vLLM leaves free."
     >
-      {shown ? <MemoryBars data={shown} /> : <Pending height={240} />}
+      <Staggered data={data} height={240} chart={MemoryBars} />
     </ChartBox>
   );
 });
@@ -585,14 +588,14 @@ const FleetChart = memo(function FleetChart({ plan }: { plan: Plan }) {
     ],
     [plan],
   );
-  const shown = useStaggered(data);
+  // staggered inside the box: useStaggered reads the box's place (ChartViewProvider)
   return (
     <ChartBox
       testid="fleet-chart"
       title="Fleet vs lower bound and baselines"
       caption="GPUs this plan uses, the lower bound (total demand ÷ best per-GPU throughput), and the baseline placements; red is starved GPUs."
     >
-      {shown ? <FleetBars data={shown} /> : <Pending height={200} />}
+      <Staggered data={data} height={200} chart={FleetBars} />
     </ChartBox>
   );
 });

@@ -1,14 +1,19 @@
 import { cancelJob, useApp } from "../../state/store";
 
-/** The running job: a progress bar and a cancel button (cancel terminates its worker). */
+/**
+ * The running job: a progress bar and a cancel button (cancel terminates its worker). The bar
+ * keeps its place (a quiet strip of the same height when nothing runs): a bar that came and went
+ * with each job (every drop starts an estimate and a verification) moved the whole page by its
+ * height, i.e. laid out and repainted the full page twice per job.
+ */
 export function JobBar() {
   const job = useApp((s) => s.job);
   if (!job || job.kind === "details") {
-    return job ? (
+    return (
       <div className="job-bar quiet" aria-live="polite">
-        <span className="job-label">{job.label}…</span>
+        <span className="job-label">{job ? `${job.label}…` : "No job running"}</span>
       </div>
-    ) : null;
+    );
   }
   const pct = job.progress === null ? undefined : Math.round(job.progress * 100);
   return (
@@ -24,7 +29,11 @@ export function JobBar() {
         aria-valuenow={pct}
         aria-valuetext={job.message}
       >
-        <div className="progress-fill" style={{ width: pct === undefined ? "30%" : `${pct}%` }} />
+        <div
+          className="progress-fill"
+          // a transform (not a width): the fill moves on the compositor, no layout or paint
+          style={pct === undefined ? { width: "30%" } : { transform: `scaleX(${pct / 100})` }}
+        />
       </div>
       <span className="job-message">{job.message}</span>
       <button
