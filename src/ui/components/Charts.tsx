@@ -171,6 +171,20 @@ const CAT_TICKS = { tick: AxisTick } as const;
  * too: the category axis' ticks, each label measured again) unless given the points.
  */
 const NO_LINES = () => [];
+/** Horizontal grid lines only (value axis vertical). */
+const H_GRID = {
+  strokeDasharray: "3 3",
+  vertical: false,
+  verticalCoordinatesGenerator: NO_LINES,
+} as const;
+/** Vertical grid lines only (value axis horizontal). */
+const V_GRID = {
+  strokeDasharray: "3 3",
+  horizontal: false,
+  horizontalCoordinatesGenerator: NO_LINES,
+} as const;
+/** A line series without point markers or animation. */
+const PLAIN_LINE = { dot: false, isAnimationActive: false } as const;
 
 /** Where a chart will be, until its first data lands (same height: no layout shift). */
 function Pending({ height }: { height: number }) {
@@ -236,11 +250,7 @@ const ThroughputBars = memo(function ThroughputBars({
     <div>
       <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid
-            strokeDasharray="3 3"
-            vertical={false}
-            verticalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...H_GRID} />
           <XAxis dataKey="name" {...CAT_TICKS} interval="preserveStartEnd" />
           <YAxis {...NUM_TICKS} tickFormatter={(v: number) => fmtTok(v)} width={48} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
@@ -295,11 +305,7 @@ const MemoryBars = memo(function MemoryBars({ data }: { data: Record<string, unk
     <div>
       <ResponsiveContainer width="100%" height={240 - LEGEND_H}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid
-            strokeDasharray="3 3"
-            vertical={false}
-            verticalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...H_GRID} />
           <XAxis dataKey="name" {...CAT_TICKS} interval="preserveStartEnd" />
           <YAxis {...NUM_TICKS} tickFormatter={withUnit(" GiB")} width={56} />
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} GiB`} />
@@ -441,11 +447,7 @@ const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] })
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid
-            strokeDasharray="3 3"
-            vertical={false}
-            verticalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...H_GRID} />
           <XAxis {...TIME_AXIS} />
           <YAxis yAxisId="n" {...NUM_TICKS} width={40} />
           <YAxis
@@ -457,28 +459,9 @@ const TsCountsLines = memo(function TsCountsLines({ data }: { data: TsPoint[] })
             width={44}
           />
           <Tooltip />
-          <Line
-            yAxisId="n"
-            dataKey="waiting"
-            stroke={C.waiting}
-            dot={false}
-            isAnimationActive={false}
-          />
-          <Line
-            yAxisId="n"
-            dataKey="running"
-            stroke={C.running}
-            dot={false}
-            isAnimationActive={false}
-          />
-          <Line
-            yAxisId="p"
-            dataKey="kv"
-            name="KV use %"
-            stroke={C.kvUsage}
-            dot={false}
-            isAnimationActive={false}
-          />
+          <Line yAxisId="n" dataKey="waiting" stroke={C.waiting} {...PLAIN_LINE} />
+          <Line yAxisId="n" dataKey="running" stroke={C.running} {...PLAIN_LINE} />
+          <Line yAxisId="p" dataKey="kv" name="KV use %" stroke={C.kvUsage} {...PLAIN_LINE} />
         </LineChart>
       </ResponsiveContainer>
       <ChartLegend items={COUNTS_LEGEND} />
@@ -491,21 +474,11 @@ const TsThroughputLine = memo(function TsThroughputLine({ data }: { data: TsPoin
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} syncId="ts">
-          <CartesianGrid
-            strokeDasharray="3 3"
-            vertical={false}
-            verticalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...H_GRID} />
           <XAxis {...TIME_AXIS} />
           <YAxis {...NUM_TICKS} width={48} tickFormatter={(v: number) => fmtTok(v)} />
           <Tooltip formatter={(v) => `${fmtTok(Number(v))} tok/s`} />
-          <Line
-            dataKey="tput"
-            name="throughput (tok/s)"
-            stroke={C.tput}
-            dot={false}
-            isAnimationActive={false}
-          />
+          <Line dataKey="tput" name="throughput (tok/s)" stroke={C.tput} {...PLAIN_LINE} />
         </LineChart>
       </ResponsiveContainer>
       <ChartLegend items={TPUT_LEGEND} />
@@ -537,11 +510,7 @@ const LatencyBars = memo(function LatencyBars({ data }: { data: LatencyRow[] }) 
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-          <CartesianGrid
-            strokeDasharray="3 3"
-            horizontal={false}
-            horizontalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...V_GRID} />
           <XAxis
             type="number"
             scale="log"
@@ -609,11 +578,7 @@ const FleetBars = memo(function FleetBars({
     <div>
       <ResponsiveContainer width="100%" height={200 - LEGEND_H}>
         <BarChart layout="vertical" data={data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-          <CartesianGrid
-            strokeDasharray="3 3"
-            horizontal={false}
-            horizontalCoordinatesGenerator={NO_LINES}
-          />
+          <CartesianGrid {...V_GRID} />
           <XAxis type="number" allowDecimals={false} {...NUM_TICKS} />
           {/* one row per placement, every label shown (a category x axis dropped the ones that did not fit) */}
           <YAxis type="category" dataKey="name" width={112} interval={0} {...CAT_TICKS} />
