@@ -117,18 +117,19 @@ export function useStaggered<T>(
   const same = opts.same ?? sameContent;
   const draws = opts.draws ?? true;
   const [shown, setShown] = useState<{ v: T } | undefined>(undefined);
-  const [, setRetry] = useState(0);
+  // bumped to look again at a queued update that found its box out of view
+  const [look, setLook] = useState(0);
   const view = useContext(View);
   const inView = view.inView;
   useEffect(() => {
     if (!inView && (shown || view.drawn.current)) return;
     if (shown && (Object.is(shown.v, value) || same(shown.v, value))) return;
-    let retry: ReturnType<typeof setTimeout> | undefined;
+    let again: ReturnType<typeof setTimeout> | undefined;
     const job = () => {
       if ((shown || view.drawn.current) && !view.nearNow()) {
         // out of view since queued: the observer's report re-runs this effect; should it not
         // come (the box back in view by then), look again in a while
-        retry = setTimeout(() => setRetry((n) => n + 1), 500);
+        again = setTimeout(() => setLook((n) => n + 1), 500);
         return;
       }
       if (draws) view.drawn.current = true;
@@ -139,9 +140,9 @@ export function useStaggered<T>(
     return () => {
       const i = queue.indexOf(job);
       if (i >= 0) queue.splice(i, 1);
-      clearTimeout(retry);
+      clearTimeout(again);
     };
-  }, [value, shown, inView, view, same, draws]);
+  }, [value, shown, inView, view, same, draws, look]);
   return shown?.v;
 }
 
