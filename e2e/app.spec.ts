@@ -4,7 +4,7 @@ import { assignment, downloadText, gpuCount, shot, waitReady, watch } from "./he
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 /** Element screenshots: the sticky header would otherwise be drawn over the scrolled-to element. */
-const UNSTICK = ".app-header { position: static !important; }";
+const UNSTICK = ".app-header, .job-bar { position: static !important; }";
 
 async function cardInfo(page: Page, i: number) {
   const card = page.getByTestId("gpu-card").nth(i);
