@@ -130,6 +130,27 @@ describe("planFleet invariants (analytic estimator)", () => {
     expect(fewest.gpuCount).toBeLessThanOrEqual(cheapest.gpuCount);
   });
 
+  it("an SLO with minimize: cost keeps the limit and picks the cheaper-per-token type", async () => {
+    const req = (minimize: "gpus" | "cost") =>
+      zipfFleet(60, 90, {
+        objective: { ttftP99Ms: 600, minimize },
+        gpuTypes: [
+          { gpu: "h100-64gb", costPerHour: 1 },
+          { gpu: "h100-sxm-80gb", costPerHour: 4 },
+        ],
+      });
+    const opts = () => ({ estimator: fakeEstimator({ "h100-sxm-80gb": 2 }), ...FAST, baselines: false });
+    const fewest = await planFleet(req("gpus"), opts());
+    const cheapest = await planFleet(req("cost"), opts());
+    expect(fewest.gpus.filter((g) => g.gpu === "h100-sxm-80gb").length).toBeGreaterThan(0);
+    expect(cheapest.gpus.every((g) => g.gpu === "h100-64gb")).toBe(true);
+    expect(cheapest.costPerHour).toBeLessThan(fewest.costPerHour);
+    expect(fewest.gpuCount).toBeLessThan(cheapest.gpuCount);
+    for (const g of [...fewest.gpus, ...cheapest.gpus]) {
+      expect(g.estimate.ttftP99Ms).toBeLessThanOrEqual(600);
+    }
+  });
+
   it("respects maxCount and reports when the offered GPUs are not enough", async () => {
     const req = zipfFleet(60, 90, {
       gpuTypes: [{ gpu: "h100-sxm-80gb", maxCount: 1 }, { gpu: "h100-64gb" }],

@@ -89,7 +89,11 @@ export function slotRankFor(rank: number): number {
 export function resolveObjective(o: Objective | undefined): ResolvedObjective {
   if (o === undefined || o === "min-gpus") return { kind: "min-gpus" };
   if (o === "min-cost") return { kind: "min-cost" };
-  return { kind: "min-gpus", ttftP99Ms: o.ttftP99Ms, itlP99Ms: o.itlP99Ms };
+  return {
+    kind: o.minimize === "cost" ? "min-cost" : "min-gpus",
+    ttftP99Ms: o.ttftP99Ms,
+    itlP99Ms: o.itlP99Ms,
+  };
 }
 
 /**

@@ -4,7 +4,7 @@
  * ```json
  * {"model": "llama-3.1-8b-instruct",
  *  "gpuTypes": [{"gpu": "h100-64gb", "costPerHour": 3, "maxCount": 8}],
- *  "objective": "min-gpus" | "min-cost" | {"ttftP99Ms": 2000, "itlP99Ms": 100},
+ *  "objective": "min-gpus" | "min-cost" | {"ttftP99Ms": 2000, "itlP99Ms": 100, "minimize": "cost"},
  *  "engine": {...vLLM flags the user fixes...},
  *  "workload": {...as in a twin scenario: durationS, seed, lengths, arrival, maxPendingRequests, adapters...}}
  * ```
@@ -222,7 +222,7 @@ function errorMap(iss: z.core.$ZodRawIssue): string | undefined {
       return `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}`;
     case "invalid_union":
       if (iss.path?.length === 1 && iss.path[0] === "objective") {
-        return `must be "min-gpus", "min-cost" or latency limits {"ttftP99Ms", "itlP99Ms"} ${got}`;
+        return `must be "min-gpus", "min-cost" or latency limits {"ttftP99Ms", "itlP99Ms", "minimize": "gpus" | "cost"} ${got}`;
       }
       return `is not one of the allowed forms ${got}`;
     default:

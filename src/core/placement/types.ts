@@ -29,8 +29,15 @@ export interface GpuOffer {
   maxCount?: number;
 }
 
-/** What the plan optimises. Latency SLOs are limits every GPU must meet, on top of min-gpus. */
-export type Objective = "min-gpus" | "min-cost" | { ttftP99Ms?: number; itlP99Ms?: number };
+/**
+ * What the plan optimises. Latency SLOs are limits every GPU must meet (p99 over the twin's
+ * window, ms), on top of fewest GPUs (`minimize: "gpus"`, the default) or lowest $/h
+ * (`minimize: "cost"`).
+ */
+export type Objective =
+  | "min-gpus"
+  | "min-cost"
+  | { ttftP99Ms?: number; itlP99Ms?: number; minimize?: "gpus" | "cost" };
 
 /** Fleet-wide load generator settings shared by every GPU's scenario. */
 export interface FleetWorkload {

@@ -5,6 +5,8 @@ import {
   defaultFleetScenario,
   FLEET_LIMITS,
   jsonDepthExceeds,
+  objectiveFrom,
+  objectiveParts,
   parseFleetScenario,
   parseFleetScenarioJson,
   parseFleetScenarioWithNotes,
@@ -41,6 +43,7 @@ describe("defaultFleetScenario", () => {
     expect(s.gpuTypes.map((g) => g.gpu)).toEqual(["h100-64gb", "h100-sxm-80gb", "a100-80gb"]);
     for (const g of s.gpuTypes) expect(g.costPerHour).toBe(GPUS[g.gpu].costPerHour);
     expect(s.engine).toEqual({ maxNumSeqs: 2048, maxNumBatchedTokens: 2048 });
+    expect(s.objective).toEqual({ ttftP99Ms: 2000, minimize: "cost" });
     expect(s.workload).toMatchObject({
       durationS: 3600,
       seed: 0,
@@ -73,6 +76,32 @@ describe("defaultFleetScenario", () => {
     const r = toFleetRequest(s);
     expect(Object.keys(r).sort()).toEqual(["engine", "gpuTypes", "model", "objective", "workload"]);
     expect(r.workload).toBe(s.workload);
+  });
+});
+
+describe("objectiveParts / objectiveFrom", () => {
+  it("take an objective apart and put it back in its shortest form", () => {
+    expect(objectiveParts("min-gpus")).toEqual({ minimize: "gpus" });
+    expect(objectiveParts("min-cost")).toEqual({ minimize: "cost" });
+    expect(objectiveParts({ ttftP99Ms: 500 })).toEqual({
+      minimize: "gpus",
+      ttftP99Ms: 500,
+      itlP99Ms: undefined,
+    });
+    expect(objectiveFrom({ minimize: "cost" })).toBe("min-cost");
+    expect(objectiveFrom({ minimize: "gpus", ttftP99Ms: undefined })).toBe("min-gpus");
+    expect(objectiveFrom({ minimize: "cost", itlP99Ms: 80 })).toEqual({
+      itlP99Ms: 80,
+      minimize: "cost",
+    });
+    // clearing the last limit of a cost objective keeps minimising cost
+    const parts = objectiveParts({ ttftP99Ms: 2000, minimize: "cost" });
+    expect(objectiveFrom({ ...parts, ttftP99Ms: undefined })).toBe("min-cost");
+  });
+
+  it("rejects an unknown minimize with the field named", () => {
+    const err = errorOf(edited((s) => (s.objective = { ttftP99Ms: 100, minimize: "watts" })));
+    expect(err.message).toMatch(/objective/);
   });
 });
 

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { GPUS } from "../../core/catalog/gpus";
 import { GPU_IDS, MODEL_IDS, type GpuId, type ModelId } from "../../core/catalog/ids";
 import { MODELS } from "../../core/catalog/models";
+import { objectiveFrom, objectiveParts, type ObjectiveParts } from "../../core/scenario/fleet";
 import { VLLM_MAX_LORA_RANKS } from "../../core/scenario/schema";
 import type { FleetScenario } from "../../state/fleet";
 import {
@@ -51,8 +52,12 @@ function Section(props: {
 function ModelSection() {
   const model = useApp((s) => s.scenario.model);
   const objective = useApp((s) => s.scenario.objective);
-  const kind = typeof objective === "string" ? objective : "slo";
-  const slo = typeof objective === "object" ? objective : undefined;
+  const parts = objectiveParts(objective);
+  const setParts = (change: Partial<ObjectiveParts>) =>
+    updateScenario((s) => ({
+      ...s,
+      objective: objectiveFrom({ ...objectiveParts(s.objective), ...change }),
+    }));
   return (
     <Section title="Model and objective">
       <div className="field">
@@ -76,42 +81,41 @@ function ModelSection() {
         </select>
       </div>
       <div className="field">
-        <label htmlFor="objective-select">Objective</label>
+        <label htmlFor="objective-select">Minimise</label>
         <select
           id="objective-select"
-          value={kind}
-          onChange={(e) => {
-            const v = e.target.value;
-            updateScenario((s) => ({
-              ...s,
-              objective:
-                v === "slo" ? { ttftP99Ms: 2000, itlP99Ms: 100 } : (v as "min-gpus" | "min-cost"),
-            }));
-          }}
+          value={parts.minimize}
+          onChange={(e) => setParts({ minimize: e.target.value === "cost" ? "cost" : "gpus" })}
         >
-          <option value="min-gpus">Fewest GPUs</option>
-          <option value="min-cost">Lowest $/h</option>
-          <option value="slo">Latency limits (p99)</option>
+          <option value="gpus">Fewest GPUs</option>
+          <option value="cost">Lowest $/h</option>
         </select>
       </div>
-      {slo && (
-        <div className="row2">
-          <NumField
-            label="TTFT p99 ≤"
-            unit="ms"
-            optional
-            value={slo.ttftP99Ms}
-            onCommit={(v) => updateScenario((s) => ({ ...s, objective: { ...slo, ttftP99Ms: v } }))}
-          />
-          <NumField
-            label="ITL p99 ≤"
-            unit="ms"
-            optional
-            value={slo.itlP99Ms}
-            onCommit={(v) => updateScenario((s) => ({ ...s, objective: { ...slo, itlP99Ms: v } }))}
-          />
-        </div>
-      )}
+      <div className="row2">
+        <NumField
+          label="TTFT p99 ≤"
+          unit="ms"
+          optional
+          placeholder="no limit"
+          testid="slo-ttft"
+          value={parts.ttftP99Ms}
+          onCommit={(v) => setParts({ ttftP99Ms: v })}
+        />
+        <NumField
+          label="ITL p99 ≤"
+          unit="ms"
+          optional
+          placeholder="no limit"
+          testid="slo-itl"
+          value={parts.itlP99Ms}
+          onCommit={(v) => setParts({ itlP99Ms: v })}
+        />
+      </div>
+      <p className="field-hint">
+        Latency limits apply to every GPU over the simulated window; empty means only the
+        starvation rule (each GPU serves ≥ 90% of its demand), under which a GPU may keep up
+        with 90–99% of its requests while its queue grows.
+      </p>
     </Section>
   );
 }
