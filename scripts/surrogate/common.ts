@@ -14,36 +14,53 @@ import { createNodeRunner } from "./node-runner";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DATASET_DIR = join(ROOT, "bench", "out", "surrogate", "datasets");
 
-/** Source trees whose content decides what the twin answers (and so what a dataset holds). */
-const TWIN_SOURCES = [
-  "src/core/twin",
-  "src/core/workload",
-  "src/core/scenario",
-  "src/core/catalog",
-];
+/**
+ * Entry points of what a dataset row holds: the twin (`simulate`) and the scenario resolver
+ * every sample goes through. Their relative-import closure is the twin's source.
+ */
+const TWIN_ENTRIES = ["src/core/twin/simulate.ts", "src/core/scenario/resolve.ts"];
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else if (!name.endsWith(".test.ts")) out.push(p);
+const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']/g;
+
+/** Resolve a relative specifier of `from` to a file (`x.ts`, `x/index.ts`, or as written). */
+function resolveImport(from: string, spec: string): string {
+  const base = join(dirname(from), spec);
+  for (const c of [base, `${base}.ts`, join(base, "index.ts")]) {
+    if (existsSync(c) && statSync(c).isFile()) return c;
   }
-  return out;
+  throw new Error(`twinFingerprint: cannot resolve ${spec} from ${relative(ROOT, from)}`);
 }
 
 /**
- * sha256 (first 16 hex digits) over the twin's sources (twin, workload, scenario, catalog;
- * tests excluded) and the `LFP_*` environment switches: a model trained on another twin says
- * so, and cached datasets are not reused across twin versions.
+ * The files the twin's entry points import, transitively (relative imports only: packages are
+ * pinned by package-lock.json), sorted by path. Type-only imports are included (harmless).
+ * @throws Error when a relative import does not resolve
+ */
+export function twinSourceFiles(): string[] {
+  const seen = new Set<string>();
+  const stack = TWIN_ENTRIES.map((e) => join(ROOT, e));
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    if (!f.endsWith(".ts")) continue;
+    const text = readFileSync(f, "utf8");
+    for (const m of text.matchAll(IMPORT_RE)) stack.push(resolveImport(f, m[1]!));
+  }
+  return [...seen].sort();
+}
+
+/**
+ * sha256 (first 16 hex digits) over the twin's source files ({@link twinSourceFiles}: what
+ * `simulate` and the scenario resolver import, so an edit to the app's scenario codec or the
+ * planner does not invalidate datasets) and the `LFP_*` environment switches: a model
+ * trained on another twin says so, and cached datasets are not reused across twin versions.
  */
 export function twinFingerprint(): string {
   const h = createHash("sha256");
-  for (const dir of TWIN_SOURCES) {
-    for (const f of listFiles(join(ROOT, dir))) {
-      h.update(relative(ROOT, f));
-      h.update(readFileSync(f));
-    }
+  for (const f of twinSourceFiles()) {
+    h.update(relative(ROOT, f));
+    h.update(readFileSync(f));
   }
   const env = Object.keys(process.env)
     .filter((k) => k.startsWith("LFP_"))

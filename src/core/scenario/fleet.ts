@@ -728,7 +728,7 @@ export const DEFAULT_TTFT_P99_MS = 2000;
  * lowest $/h with TTFT p99 ≤ {@link DEFAULT_TTFT_P99_MS} on every GPU. Without the limit the
  * cheapest plan that passes the starvation rule alone is two A100s serving 92–95% of their
  * demand with growing queues (TTFT p99 430–610 s over the hour); with it, three A100s
- * ($3.90/h) serving 97–99% with TTFT p99 ≈ 0.5–1.4 s (`plan` CLI, twin 1bef9fa72336ea19).
+ * ($3.90/h) serving 97–99% with TTFT p99 ≈ 0.5–1.4 s (`plan` CLI, twin 1b2f8c7c7dec887f).
  * A new object on every call.
  */
 export function defaultFleetScenario(): FleetScenario {
