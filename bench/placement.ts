@@ -27,21 +27,17 @@
  *
  * Writes the table to stdout and every plan to bench/out/placement.json.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { randomGamma } from "d3-random";
-import { fleetRequestFromFile, parseFleetFile } from "../src/core/placement/fleetSchema";
 import { planFleet } from "../src/core/placement/plan";
 import { createContext, memoryFor } from "../src/core/placement/context";
 import { assignmentDemand, createTwinEstimator } from "../src/core/placement/twinEstimator";
 import type { Estimator, FleetRequest, Plan } from "../src/core/placement/types";
-import { createRng } from "../src/core/workload/rng";
 import { createTwinPool } from "../workers/planPool";
 import { nodeEstimator } from "../src/cli/commands/plan";
+import { placementWorkloads, TRACE } from "./placement-workloads";
 
-const TRACE = "/work/shared/data/traces/azure-llm-2023-conv.csv";
-const RANKS = [8, 16, 32] as const;
 
 interface Args {
   filter?: string;
@@ -80,88 +76,6 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown option ${x}`);
   }
   return a;
-}
-
-/** Shares of n adapters: Zipf(alpha) or a seeded symmetric Dirichlet(alpha), largest first. */
-function shares(n: number, kind: "zipf" | "dirichlet", alpha: number, seed: number): number[] {
-  let w: number[];
-  if (kind === "zipf") w = Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, alpha));
-  else {
-    const rng = createRng(seed, 7);
-    const g = randomGamma.source(() => rng.next())(alpha, 1);
-    w = Array.from({ length: n }, () => g()).sort((x, y) => y - x);
-  }
-  const s = w.reduce((x, y) => x + y, 0);
-  return w.map((x) => x / s);
-}
-
-interface Workload {
-  name: string;
-  request: () => FleetRequest | null;
-}
-
-function grid(
-  n: number,
-  kind: "zipf" | "dirichlet",
-  totalRps: number,
-  durationS: number,
-): Workload {
-  return {
-    name: `${n}-${kind}`,
-    request: () => ({
-      model: "llama-3.1-8b-instruct",
-      gpuTypes: [{ gpu: "h100-64gb" }],
-      objective: "min-gpus",
-      workload: {
-        durationS,
-        seed: 1,
-        adapters: shares(n, kind, 1, 11).map((s, i) => ({
-          id: `adapter-${String(i).padStart(4, "0")}`,
-          rank: RANKS[i % RANKS.length]!,
-          rateRps: Math.max(1e-6, s * totalRps),
-        })),
-      },
-    }),
-  };
-}
-
-/** The 512-adapter Zipf grid over three GPU types with prices and a cap, minimising $/h. */
-function heterogeneous(durationS: number): Workload {
-  const base = grid(512, "zipf", 250, durationS);
-  return {
-    name: "512-zipf-min-cost-3-types",
-    request: () => ({
-      ...base.request()!,
-      objective: "min-cost",
-      gpuTypes: [
-        { gpu: "h100-64gb", costPerHour: 3 },
-        { gpu: "a100-80gb", costPerHour: 1.3, maxCount: 4 },
-        { gpu: "h100-sxm-80gb", costPerHour: 3.5 },
-      ],
-    }),
-  };
-}
-
-function azure(durationS: number): Workload {
-  return {
-    name: "azure-conv-1000",
-    request: () => {
-      if (!existsSync(TRACE)) return null;
-      const file = parseFleetFile({
-        model: "llama-3.1-8b-instruct",
-        gpuTypes: [{ gpu: "h100-64gb" }],
-        workload: { seed: 1, ...(durationS < 3600 ? { durationS } : {}) },
-        trace: {
-          path: TRACE,
-          adapters: 1000,
-          popularity: { kind: "zipf", alpha: 1 },
-          ranks: [8, 16, 32],
-          rateScale: 8,
-        },
-      });
-      return fleetRequestFromFile(file, readFileSync(TRACE, "utf8")).request;
-    },
-  };
 }
 
 /**
@@ -205,16 +119,9 @@ const sec = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(1);
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const workloads: Workload[] = [
-    grid(128, "zipf", 120, args.durationS),
-    grid(128, "dirichlet", 120, args.durationS),
-    grid(512, "zipf", 250, args.durationS),
-    grid(512, "dirichlet", 250, args.durationS),
-    grid(2000, "zipf", 250, args.durationS),
-    grid(2000, "dirichlet", 400, args.durationS),
-    azure(args.durationS),
-    heterogeneous(args.durationS),
-  ].filter((w) => !args.filter || w.name.includes(args.filter));
+  const workloads = placementWorkloads(args.durationS).filter(
+    (w) => !args.filter || w.name.includes(args.filter),
+  );
 
   const pool = createTwinPool(args.jobs);
   const twin = createTwinEstimator({ windowS: args.windowS, runner: pool.runner });

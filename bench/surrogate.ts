@@ -15,6 +15,9 @@
  *    with feature extraction from scenarios), and one query alone.
  * 5. Real Llama-3.1-8B runs on the H100 64 GB (when ../shared/data is there): surrogate vs
  *    real, with the authors' twin and (with --twin-real) ours for reference.
+ * 7. Placement queries (`--queries N`, default 240, 0 = skip): the surrogate against the twin
+ *    on a seeded sample of the assignments the planner asked it about while planning
+ *    bench:placement's workloads and the app's default (`surrogate-queries.ts`).
  * 6. --ablation: retrain on the primary pair's training set with feature groups removed, other
  *    throughput targets and widths; held-out metrics of each.
  *
@@ -44,6 +47,17 @@ import { f1Score, smape, trainSurrogate, type TrainOptions } from "../src/core/s
 import { memoryPlan, simulate } from "../src/core/twin/simulate";
 import { loadOrGenerate, ROOT, twinFingerprint } from "../scripts/surrogate/common";
 import { DEFAULT_TRAIN, HELDOUT_SEED, SHIPPED_PAIRS } from "../scripts/surrogate/config";
+import { createTwinEstimator } from "../src/core/placement/twinEstimator";
+import { nodeEstimator } from "../src/cli/commands/plan";
+import {
+  recordQueries,
+  sampleWithoutReplacement,
+  scoreQueries,
+  twinAnswers,
+} from "./surrogate-queries";
+
+/** Seed of the placement-query sample (section 7). */
+const QUERY_SAMPLE_SEED = 7;
 
 const OUT_DIR = join(ROOT, "bench", "out");
 const CACHE_DIR = join(OUT_DIR, "surrogate");
@@ -72,10 +86,19 @@ interface Args {
   threads?: number;
   ablation: boolean;
   twinReal: boolean;
+  /** placement queries run through the twin (0: skip that section) */
+  queries: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { pairs: [PRIMARY], heldout: 300, noise: 60, ablation: false, twinReal: false };
+  const a: Args = {
+    pairs: [PRIMARY],
+    heldout: 300,
+    noise: 60,
+    ablation: false,
+    twinReal: false,
+    queries: 240,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = () => {
@@ -93,6 +116,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--threads") a.threads = Number(v());
     else if (k === "--ablation") a.ablation = true;
     else if (k === "--twin-real") a.twinReal = true;
+    else if (k === "--queries") a.queries = Number(v());
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -539,6 +563,68 @@ async function main(): Promise<void> {
       ],
     );
     await initBackend({ candidates: ["wasm", "cpu"] });
+  }
+
+  // 7. the planner's own queries
+  if (args.queries > 0) {
+    log();
+    log("Placement queries: planning bench:placement's workloads and the app's default (estimates only)");
+    const twinFallback = createTwinEstimator({ windowS: 300 });
+    const estimator = await nodeEstimator("auto", twinFallback);
+    const { queries, asked } = await recordQueries(estimator, log);
+    const sample = sampleWithoutReplacement(queries, args.queries, QUERY_SAMPLE_SEED);
+    const twin = await twinAnswers(sample, join(CACHE_DIR, `queries__${fp}.json`), log);
+    const byWorkload = new Map<string, number[]>();
+    sample.forEach((q, i) => byWorkload.set(q.workload, [...(byWorkload.get(q.workload) ?? []), i]));
+    const groups: [string, number[]][] = [
+      ["all", sample.map((_, i) => i)],
+      ...[...byWorkload.entries()],
+    ];
+    const scored = groups.map(([name, idx]) => {
+      const sc = scoreQueries(
+        idx.map((i) => sample[i]!),
+        idx.map((i) => twin[i]!),
+      );
+      return [name, sc] as const;
+    });
+    results.placementQueries = {
+      asked,
+      distinct: queries.length,
+      sampled: sample.length,
+      seed: QUERY_SAMPLE_SEED,
+      scores: Object.fromEntries(scored),
+    };
+    log(
+      `Placement queries vs the twin (${sample.length} of ${queries.length} distinct surrogate answers, ${asked} asked; seed ${QUERY_SAMPLE_SEED}; conventional SMAPE %):`,
+    );
+    table(
+      [
+        "workload",
+        "rows",
+        "starved",
+        "thr",
+        "thr keeps up",
+        "thr starved",
+        "thr at 80–100% served",
+        "starv. F1",
+        "starv. acc.",
+        "TTFT p99",
+        "ITL p99",
+      ],
+      scored.map(([name, a]) => [
+        name,
+        a.rows,
+        a.starvedRows,
+        fmt(a.thrSmape),
+        fmt(a.thrSmapeKeepsUp),
+        fmt(a.thrSmapeStarved),
+        `${fmt(a.thrSmapeBoundary)} (${a.boundaryRows})`,
+        fmt(a.starvedF1, 3),
+        `${fmt(100 * a.starvedAccuracy, 1)}%`,
+        fmt(a.ttftP99Smape),
+        fmt(a.itlP99Smape),
+      ]),
+    );
   }
 
   // 6. ablation
