@@ -16,7 +16,15 @@ import {
   type DragStartEvent,
   type KeyboardCoordinateGetter,
 } from "@dnd-kit/core";
-import { memo, useCallback, useDeferredValue, useMemo, useState, type SyntheticEvent } from "react";
+import {
+  memo,
+  useCallback,
+  useDeferredValue,
+  useLayoutEffect,
+  useMemo,
+  useState,
+  type SyntheticEvent,
+} from "react";
 import { GPUS } from "../../core/catalog/gpus";
 import { GPU_IDS, type GpuId } from "../../core/catalog/ids";
 import type { PlannedGpu } from "../../core/placement/types";
@@ -372,6 +380,74 @@ class ChipGrab {
 /** A drag runs (the card draggables must not be retargeted meanwhile, e.g. by a second touch). */
 let dragRunning = false;
 
+/**
+ * Chip lists that take a new adapter list per frame. A landing plan changes every card's chips
+ * (8 cards × 36 chips: ~1,500 of the page's ~3,000 layout objects): in one commit that was one
+ * frame of ~15 ms layout + ~10 ms paint, stretched past 50 ms while the twin's worker and the
+ * rasteriser held the two cores. The first lists (a drop's two cards, the top of the board) take
+ * theirs at once; the rest follow a few per frame, in board order.
+ */
+const CHIP_LISTS_PER_FRAME = 2;
+let chipListsThisFrame = 0;
+let chipFrame = false;
+const chipQueue: Array<() => void> = [];
+
+function nextChipFrame(): void {
+  if (chipFrame) return;
+  chipFrame = true;
+  let ran = false;
+  const run = () => {
+    if (ran) return;
+    ran = true;
+    chipFrame = false;
+    chipListsThisFrame = 0;
+    while (chipQueue.length > 0 && chipListsThisFrame < CHIP_LISTS_PER_FRAME) {
+      chipListsThisFrame++;
+      chipQueue.shift()!();
+    }
+    if (chipQueue.length > 0 || chipListsThisFrame > 0) nextChipFrame();
+  };
+  requestAnimationFrame(run);
+  setTimeout(run, 100); // hidden tabs run no frames
+}
+
+/** Run `take` now when this frame has room for another chip list, else in a later frame; returns a cancel. */
+function chipTurn(take: () => void): () => void {
+  if (chipQueue.length === 0 && chipListsThisFrame < CHIP_LISTS_PER_FRAME) {
+    chipListsThisFrame++;
+    nextChipFrame();
+    take();
+    return () => {};
+  }
+  chipQueue.push(take);
+  nextChipFrame();
+  return () => {
+    const i = chipQueue.indexOf(take);
+    if (i >= 0) chipQueue.splice(i, 1);
+  };
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The adapter list a card's chips show: `adapters`, taken when {@link chipTurn} gives this card
+ * its turn (null until the first). Until then the card shows its previous chips (for a frame or
+ * a few) or, when new, a placeholder of about the chips' height.
+ */
+function usePacedList(adapters: string[]): string[] | null {
+  const [list, setList] = useState<string[] | null>(null);
+  const current = list !== null && (list === adapters || sameIds(list, adapters));
+  useLayoutEffect(() => {
+    if (current) return;
+    return chipTurn(() => setList(adapters));
+  }, [adapters, current]);
+  return current ? adapters : list;
+}
+
 const ChipArea = memo(function ChipArea({
   uid,
   index,
@@ -403,12 +479,23 @@ const ChipArea = memo(function ChipArea({
     }
     return out;
   }, [listeners, grab, setNodeRef]);
+  const paced = usePacedList(adapters);
   const shown = useMemo(
-    () => (expanded ? adapters : adapters.slice(0, CHIP_LIMIT)),
-    [expanded, adapters],
+    () => (paced === null ? [] : expanded ? paced : paced.slice(0, CHIP_LIMIT)),
+    [expanded, paced],
   );
   return (
-    <div className="chips" aria-label={`Adapters on GPU ${index + 1}`} {...handlers}>
+    <div
+      className="chips"
+      aria-label={`Adapters on GPU ${index + 1}`}
+      aria-busy={paced !== adapters}
+      style={
+        paced === null
+          ? { height: Math.min(168, Math.ceil(adapters.length / 3) * 24 + 4) }
+          : undefined
+      }
+      {...handlers}
+    >
       <Chips
         ids={shown}
         byId={byId}
