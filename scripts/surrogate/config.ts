@@ -56,6 +56,13 @@ export const DEFAULT_TRAIN = {
    * 300, hence 400.
    */
   distillation: { designSeed: 3, samplesPerPair: 4000, epochs: 400 },
+  /**
+   * The planner's own questions as twin rows for the student (`planner-queries.ts`): the
+   * ensemble teacher plans `workloads` random fleet requests (query seed `seed`), `perWorkload`
+   * of the distinct assignments each plan asked about run through the twin; the student sees
+   * them `copies` times (they are what placement asks; the design rows cover the rest).
+   */
+  queries: { seed: 5, workloads: 100, perWorkload: 20, copies: 1 },
   options: {
     hidden: [64, 64],
     activation: "elu",

@@ -15,13 +15,22 @@
  * epochs; the student's, its teacher rows and their design seed are `DEFAULT_TRAIN.distillation`.
  */
 import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GPU_IDS, MODEL_IDS, type GpuId, type ModelId } from "../../src/core/catalog/ids";
 import { initBackend } from "../../src/core/surrogate/backend";
 import { writeArtifacts } from "../../src/core/surrogate/node";
 import { teacherLabelledRows } from "../../src/core/surrogate/distill";
 import { mergeEnsemble } from "../../src/core/surrogate/ensemble";
-import { modelDirName, Surrogate, type SurrogateArtifacts } from "../../src/core/surrogate/runtime";
+import { createSurrogateEstimator } from "../../src/core/surrogate/estimator";
+import {
+  MODEL_FILES,
+  modelDirName,
+  Surrogate,
+  type SurrogateArtifacts,
+} from "../../src/core/surrogate/runtime";
+import { loadOrGenerateQueryRows } from "./planner-queries";
 import { trainSurrogate } from "../../src/core/surrogate/train";
 import { loadOrGenerate, poolDatasets, ROOT, twinFingerprint, type CachedDataset } from "./common";
 import { DEFAULT_TRAIN, HELDOUT_SEED, SHIPPED_PAIRS, samplesFor } from "./config";
@@ -92,6 +101,45 @@ function parseArgs(argv: string[]): Args {
 
 const log = (line: string) => process.stdout.write(line + "\n");
 
+/** Short hash of a network's weights (names what planned the query rows in their cache). */
+function weightsKey(a: SurrogateArtifacts): string {
+  return createHash("sha1").update(new Uint8Array(a.weights)).digest("hex").slice(0, 12);
+}
+
+/**
+ * Where the merged ensemble of this run is cached (bench/out/surrogate/teacher__<key>/): the
+ * key hashes the twin fingerprint, the pooled datasets' specs and the training settings, so a
+ * run that only changes the student (distillation, query rows) skips the members' training.
+ */
+function teacherCachePath(pooled: CachedDataset, args: Args): string {
+  const key = createHash("sha1")
+    .update(
+      JSON.stringify({
+        twin: pooled.twinFingerprint,
+        rows: pooled.rows.length,
+        spec: pooled.spec,
+        pairs: args.pairs,
+        seed: args.seed,
+        epochs: args.epochs,
+        members: args.members,
+        options: DEFAULT_TRAIN.options,
+      }),
+    )
+    .digest("hex")
+    .slice(0, 12);
+  return join(ROOT, "bench", "out", "surrogate", `teacher__${key}`);
+}
+
+/** The artifacts written by {@link writeArtifacts} in `dir`. */
+async function readArtifacts(dir: string): Promise<SurrogateArtifacts> {
+  const buf = readFileSync(join(dir, MODEL_FILES.weights));
+  return {
+    modelJson: JSON.parse(readFileSync(join(dir, MODEL_FILES.model), "utf8")) as SurrogateArtifacts["modelJson"],
+    weights: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+    meta: JSON.parse(readFileSync(join(dir, MODEL_FILES.meta), "utf8")) as SurrogateArtifacts["meta"],
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   tf.enableProdMode();
@@ -144,13 +192,24 @@ async function main(): Promise<void> {
     r.surrogate.dispose();
     return r.artifacts;
   };
+  const teacherPath = teacherCachePath(pooled, args);
   const members: SurrogateArtifacts[] = [];
-  for (let k = 0; k < args.members; k++) {
-    const seed = DEFAULT_TRAIN.options.seed + k;
-    members.push(await trainOne(pooled, seed, args.epochs, `member ${k + 1}/${args.members}`));
+  let teacherArtifacts: SurrogateArtifacts | undefined;
+  if (args.members > 1 && args.cache && existsSync(join(teacherPath, "model.json"))) {
+    teacherArtifacts = await readArtifacts(teacherPath);
+    log(`  ensemble teacher of ${args.members} members read from ${teacherPath}`);
+  } else {
+    for (let k = 0; k < args.members; k++) {
+      const seed = DEFAULT_TRAIN.options.seed + k;
+      members.push(await trainOne(pooled, seed, args.epochs, `member ${k + 1}/${args.members}`));
+    }
+    if (args.members > 1) {
+      teacherArtifacts = await mergeEnsemble(members);
+      if (args.cache) await writeArtifacts(teacherPath, teacherArtifacts);
+    }
   }
   let artifacts = members[0]!;
-  if (members.length > 1) {
+  if (teacherArtifacts) {
     // The members' average labels design scenarios the twin never ran; one network of a
     // member's size learns from the twin's rows and those (distill.ts).
     const d = DEFAULT_TRAIN.distillation;
@@ -158,7 +217,7 @@ async function main(): Promise<void> {
       throw new Error(
         `distillation design seed ${d.designSeed} must differ from the training (${args.seed}) and held-out (${HELDOUT_SEED}) seeds`,
       );
-    const teacher = Surrogate.fromArtifacts(await mergeEnsemble(members));
+    const teacher = Surrogate.fromArtifacts(teacherArtifacts);
     const extra = sets.flatMap((ds) =>
       teacherLabelledRows(teacher, {
         model: ds.spec.model,
@@ -167,12 +226,24 @@ async function main(): Promise<void> {
         samples: d.samplesPerPair,
       }),
     );
+    // The planner's own questions (planned with the teacher), answered by the twin.
+    const q = DEFAULT_TRAIN.queries;
+    const queryRows =
+      q.workloads > 0
+        ? await loadOrGenerateQueryRows(
+            { pairs: args.pairs, seed: q.seed, workloads: q.workloads, perWorkload: q.perWorkload },
+            createSurrogateEstimator({ load: async () => teacher, fallbackOnOod: false }),
+            weightsKey(teacherArtifacts),
+            log,
+          )
+        : [];
+    const queryCopies = Array.from({ length: q.copies }, () => queryRows).flat();
     teacher.dispose();
     log(
-      `  ensemble of ${members.length} labelled ${extra.length} design scenarios (seed ${d.designSeed}); training the student`,
+      `  ensemble of ${args.members} labelled ${extra.length} design scenarios (seed ${d.designSeed}); ${queryRows.length} planner queries (×${q.copies}) from the twin; training the student`,
     );
     const student = await trainOne(
-      { ...pooled, rows: [...pooled.rows, ...extra] },
+      { ...pooled, rows: [...pooled.rows, ...queryCopies, ...extra] },
       DEFAULT_TRAIN.options.seed,
       d.epochs,
       "student",
@@ -185,9 +256,11 @@ async function main(): Promise<void> {
           ...student.meta.training,
           samples: pooled.rows.length,
           distillation: {
-            teacherSeeds: members.map((m) => m.meta.training.seed),
+            teacherSeeds: Array.from({ length: args.members }, (_, k) => DEFAULT_TRAIN.options.seed + k),
             teacherRows: extra.length,
             designSeed: d.designSeed,
+            plannerQueryRows: queryRows.length,
+            plannerQuerySeed: q.seed,
           },
         },
       },

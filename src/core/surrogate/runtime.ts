@@ -71,8 +71,18 @@ export interface SurrogateMeta {
     validation?: ValidationMetrics;
     /** seeds of the members when the network is an averaged ensemble (`ensemble.ts`) */
     ensembleSeeds?: number[];
-    /** when the network was distilled from an ensemble (`distill.ts`): its members' seeds, the rows it labelled, their design seed */
-    distillation?: { teacherSeeds: number[]; teacherRows: number; designSeed: number };
+    /**
+     * when the network was distilled from an ensemble (`distill.ts`): its members' seeds, the
+     * rows it labelled, their design seed, and the twin rows of the planner's own questions
+     * (`scripts/surrogate/planner-queries.ts`) with their query seed
+     */
+    distillation?: {
+      teacherSeeds: number[];
+      teacherRows: number;
+      designSeed: number;
+      plannerQueryRows?: number;
+      plannerQuerySeed?: number;
+    };
   };
 }
 
