@@ -68,7 +68,8 @@ function recording(inner: Estimator, workload: string, out: Query[]): Estimator 
     async estimate(assignments, signal) {
       const est = await inner.estimate(assignments, signal);
       est.forEach((e, i) => {
-        if (e.source === "surrogate") out.push({ workload, assignment: assignments[i]!, estimate: e });
+        if (e.source === "surrogate")
+          out.push({ workload, assignment: assignments[i]!, estimate: e });
       });
       return est;
     },
@@ -149,9 +150,12 @@ export async function twinAnswers(
     const pool = createTwinPool();
     try {
       const t0 = performance.now();
-      const results = await pool.runner(missing.map(([, i]) => scenarios[i]!), {
-        timeSeriesPoints: 2,
-      });
+      const results = await pool.runner(
+        missing.map(([, i]) => scenarios[i]!),
+        {
+          timeSeriesPoints: 2,
+        },
+      );
       results.forEach((r, j) => {
         cache[missing[j]![0]] = {
           throughputTokS: r.throughputTokS,

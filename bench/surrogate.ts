@@ -568,25 +568,52 @@ async function main(): Promise<void> {
   // 7. the planner's own queries
   if (args.queries > 0) {
     log();
-    log("Placement queries: planning bench:placement's workloads and the app's default (estimates only)");
+    log(
+      "Placement queries: planning bench:placement's workloads and the app's default (estimates only)",
+    );
     const twinFallback = createTwinEstimator({ windowS: 300 });
     const estimator = await nodeEstimator("auto", twinFallback);
     const { queries, asked } = await recordQueries(estimator, log);
     const sample = sampleWithoutReplacement(queries, args.queries, QUERY_SAMPLE_SEED);
     const twin = await twinAnswers(sample, join(CACHE_DIR, `queries__${fp}.json`), log);
+    // noise floor: the same assignments with another workload seed, scored as if an estimate
+    const reseeded = sample.map((q) => ({
+      ...q,
+      assignment: {
+        ...q.assignment,
+        workload: { ...q.assignment.workload, seed: q.assignment.workload.seed + 1000 },
+      },
+    }));
+    const again = await twinAnswers(reseeded, join(CACHE_DIR, `queries-reseeded__${fp}.json`), log);
+    const asEstimates = sample.map((q, i) => ({
+      ...q,
+      estimate: {
+        ...q.estimate,
+        throughputTokS: again[i]!.throughputTokS,
+        starved: again[i]!.starved,
+        ttftP99Ms: again[i]!.ttftP99Ms,
+        itlP99Ms: again[i]!.itlP99Ms,
+      },
+    }));
+    const floor = scoreQueries(asEstimates, twin);
     const byWorkload = new Map<string, number[]>();
-    sample.forEach((q, i) => byWorkload.set(q.workload, [...(byWorkload.get(q.workload) ?? []), i]));
+    sample.forEach((q, i) =>
+      byWorkload.set(q.workload, [...(byWorkload.get(q.workload) ?? []), i]),
+    );
     const groups: [string, number[]][] = [
       ["all", sample.map((_, i) => i)],
       ...[...byWorkload.entries()],
     ];
-    const scored = groups.map(([name, idx]) => {
-      const sc = scoreQueries(
-        idx.map((i) => sample[i]!),
-        idx.map((i) => twin[i]!),
-      );
-      return [name, sc] as const;
-    });
+    const scored: (readonly [string, ReturnType<typeof scoreQueries>])[] = groups.map(
+      ([name, idx]) => {
+        const sc = scoreQueries(
+          idx.map((i) => sample[i]!),
+          idx.map((i) => twin[i]!),
+        );
+        return [name, sc] as const;
+      },
+    );
+    scored.push(["noise floor: twin, other seed (all)", floor] as const);
     results.placementQueries = {
       asked,
       distinct: queries.length,

@@ -44,6 +44,7 @@ describe("query design", () => {
     expect(asked.length).toBeGreaterThan(1);
     const keys = asked.map((a) => JSON.stringify(scenarioOfAssignment(a)));
     expect(new Set(keys).size).toBe(keys.length);
-    for (const a of asked.slice(0, 5)) expect(() => loadScenario(scenarioOfAssignment(a))).not.toThrow();
+    for (const a of asked.slice(0, 5))
+      expect(() => loadScenario(scenarioOfAssignment(a))).not.toThrow();
   });
 });

@@ -232,7 +232,9 @@ export async function loadOrGenerateQueryRows(
         done++;
         if (performance.now() - lastLog > 30_000) {
           lastLog = performance.now();
-          log(`  query design: twin ${done}/${picked.length} (${((lastLog - t1) / 1000).toFixed(0)} s)`);
+          log(
+            `  query design: twin ${done}/${picked.length} (${((lastLog - t1) / 1000).toFixed(0)} s)`,
+          );
         }
         return r!;
       }),

@@ -134,9 +134,13 @@ function teacherCachePath(pooled: CachedDataset, args: Args): string {
 async function readArtifacts(dir: string): Promise<SurrogateArtifacts> {
   const buf = readFileSync(join(dir, MODEL_FILES.weights));
   return {
-    modelJson: JSON.parse(readFileSync(join(dir, MODEL_FILES.model), "utf8")) as SurrogateArtifacts["modelJson"],
+    modelJson: JSON.parse(
+      readFileSync(join(dir, MODEL_FILES.model), "utf8"),
+    ) as SurrogateArtifacts["modelJson"],
     weights: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
-    meta: JSON.parse(readFileSync(join(dir, MODEL_FILES.meta), "utf8")) as SurrogateArtifacts["meta"],
+    meta: JSON.parse(
+      readFileSync(join(dir, MODEL_FILES.meta), "utf8"),
+    ) as SurrogateArtifacts["meta"],
   };
 }
 
@@ -256,7 +260,10 @@ async function main(): Promise<void> {
           ...student.meta.training,
           samples: pooled.rows.length,
           distillation: {
-            teacherSeeds: Array.from({ length: args.members }, (_, k) => DEFAULT_TRAIN.options.seed + k),
+            teacherSeeds: Array.from(
+              { length: args.members },
+              (_, k) => DEFAULT_TRAIN.options.seed + k,
+            ),
             teacherRows: extra.length,
             designSeed: d.designSeed,
             plannerQueryRows: queryRows.length,

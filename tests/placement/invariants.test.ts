@@ -139,7 +139,11 @@ describe("planFleet invariants (analytic estimator)", () => {
           { gpu: "h100-sxm-80gb", costPerHour: 4 },
         ],
       });
-    const opts = () => ({ estimator: fakeEstimator({ "h100-sxm-80gb": 2 }), ...FAST, baselines: false });
+    const opts = () => ({
+      estimator: fakeEstimator({ "h100-sxm-80gb": 2 }),
+      ...FAST,
+      baselines: false,
+    });
     const fewest = await planFleet(req("gpus"), opts());
     const cheapest = await planFleet(req("cost"), opts());
     expect(fewest.gpus.filter((g) => g.gpu === "h100-sxm-80gb").length).toBeGreaterThan(0);

@@ -112,9 +112,9 @@ function ModelSection() {
         />
       </div>
       <p className="field-hint">
-        Latency limits apply to every GPU over the simulated window; empty means only the
-        starvation rule (each GPU serves ≥ 90% of its demand), under which a GPU may keep up
-        with 90–99% of its requests while its queue grows.
+        Latency limits apply to every GPU over the simulated window; empty means only the starvation
+        rule (each GPU serves ≥ 90% of its demand), under which a GPU may keep up with 90–99% of its
+        requests while its queue grows.
       </p>
     </Section>
   );
