@@ -24,6 +24,7 @@ import type {
 import { defaultFleetScenario, toFleetRequest } from "../src/core/scenario/fleet";
 import type { Scenario } from "../src/core/scenario/schema";
 import { f1Score, smape } from "../src/core/surrogate/train";
+import { STARVATION_THRESHOLD } from "../src/core/twin/starvation";
 import { createRng } from "../src/core/workload/rng";
 import { createTwinPool } from "../workers/planPool";
 import { placementWorkloads } from "./placement-workloads";
@@ -57,6 +58,8 @@ export interface QueryScores {
   boundaryRows: number;
   starvedF1: number;
   starvedAccuracy: number;
+  /** F1 when starvation is read off the estimated throughput (< 0.9 × demand) instead */
+  starvedF1FromThroughput: number;
   ttftP99Smape: number;
   itlP99Smape: number;
 }
@@ -205,6 +208,13 @@ export function scoreQueries(queries: readonly Query[], twin: readonly TwinAnswe
     boundaryRows: boundary.length,
     starvedF1: f1Score(actual, pred),
     starvedAccuracy: actual.filter((a, i) => a === pred[i]).length / Math.max(1, idx.length),
+    starvedF1FromThroughput: f1Score(
+      actual,
+      idx.map((i) => {
+        const e = queries[i]!.estimate;
+        return e.throughputTokS < STARVATION_THRESHOLD * e.demandTokS;
+      }),
+    ),
     ttftP99Smape: lat("ttftP99Ms"),
     itlP99Smape: lat("itlP99Ms"),
   };
