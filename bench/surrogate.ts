@@ -17,7 +17,9 @@
  *    real, with the authors' twin and (with --twin-real) ours for reference.
  * 7. Placement queries (`--queries N`, default 240, 0 = skip): the surrogate against the twin
  *    on a seeded sample of the assignments the planner asked it about while planning
- *    bench:placement's workloads and the app's default (`surrogate-queries.ts`).
+ *    bench:placement's workloads and the app's default (`surrogate-queries.ts`), the twin
+ *    against itself with another seed, and (`--compare-models <dir>`) another model directory
+ *    on the same queries.
  * 6. --ablation: retrain on the primary pair's training set with feature groups removed, other
  *    throughput targets and widths; held-out metrics of each.
  *
@@ -88,6 +90,8 @@ interface Args {
   twinReal: boolean;
   /** placement queries run through the twin (0: skip that section) */
   queries: number;
+  /** another model directory scored on the same placement queries (e.g. a previous network) */
+  compareModels?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -117,6 +121,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--ablation") a.ablation = true;
     else if (k === "--twin-real") a.twinReal = true;
     else if (k === "--queries") a.queries = Number(v());
+    else if (k === "--compare-models") a.compareModels = v();
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -614,6 +619,17 @@ async function main(): Promise<void> {
       },
     );
     scored.push(["noise floor: twin, other seed (all)", floor] as const);
+    if (args.compareModels) {
+      const other = await nodeEstimator("auto", twinFallback, args.compareModels);
+      const e = await other.estimate(sample.map((q) => q.assignment));
+      scored.push([
+        `${args.compareModels} on the same queries`,
+        scoreQueries(
+          sample.map((q, i) => ({ ...q, estimate: e[i]! })),
+          twin,
+        ),
+      ] as const);
+    }
     results.placementQueries = {
       asked,
       distinct: queries.length,
