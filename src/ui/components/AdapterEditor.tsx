@@ -3,7 +3,7 @@ import { memo, useMemo, useRef, useState } from "react";
 import { LIMITS, VLLM_LORA_RANKS, type Adapter, type LoraRank } from "../../core/scenario/schema";
 import { checkBulk, generateAdapters, type BulkSpec } from "../../state/generate";
 import { adapterDemand } from "../../state/jobs/assign";
-import { planScenario, updateAdapters, useApp } from "../../state/store";
+import { planScenario, updateAdapters, updateAdaptersSoon, useApp } from "../../state/store";
 import { fmtRate, fmtTok } from "../format";
 import { RankPicker } from "./fields";
 
@@ -258,10 +258,11 @@ function BulkGenerate({ existing }: { existing: readonly Adapter[] }) {
     if (e) return setErr(e);
     const taken = new Set(replace ? [] : existing.map((a) => a.id));
     const fresh = generateAdapters(spec, taken);
-    const er = updateAdapters((list) => (replace ? fresh : [...list, ...fresh]));
-    setErr(er);
-    // planning starts in a task of its own (the new list renders first: one short task each)
-    if (!er) setTimeout(() => void planScenario(), 0);
+    // the schema check, the new list's render and planning: one task each after the click's
+    void updateAdaptersSoon((list) => (replace ? fresh : [...list, ...fresh])).then((er) => {
+      setErr(er);
+      if (!er) setTimeout(() => void planScenario(), 0);
+    });
   };
   const num =
     (k: "count" | "totalRateRps" | "zipfAlpha") => (e: React.ChangeEvent<HTMLInputElement>) =>

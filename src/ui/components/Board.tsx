@@ -20,6 +20,7 @@ import {
   memo,
   useCallback,
   useDeferredValue,
+  useEffect,
   useLayoutEffect,
   useMemo,
   useState,
@@ -32,6 +33,7 @@ import { servedShare } from "../../core/placement/verdict";
 import type { Adapter } from "../../core/scenario/schema";
 import {
   addGpu,
+  holdForDrag,
   isGpuBad,
   moveAdapter,
   removeGpu,
@@ -118,6 +120,8 @@ export function Board() {
   const scenario = useDeferredValue(useApp((s) => s.scenario));
   const [dragging, setDragging] = useState<string | null>(null);
   const [addType, setAddType] = useState<GpuId | "">("");
+  // a board that goes away mid-drag (e.g. its plan is cleared) ends the drag's hold on updates
+  useEffect(() => () => holdForDrag(false), []);
 
   const byId = useMemo(
     () => new Map(scenario.workload.adapters.map((a) => [a.id, a])),
@@ -152,16 +156,19 @@ export function Board() {
 
   const onDragStart = (e: DragStartEvent) => {
     dragRunning = true;
+    holdForDrag(true);
     watchPointer(true);
     setDragging(String(e.active.data.current?.adapterId ?? ""));
   };
   const onDragCancel = () => {
     dragRunning = false;
+    holdForDrag(false);
     watchPointer(false);
     setDragging(null);
   };
   const onDragEnd = (e: DragEndEvent) => {
     dragRunning = false;
+    holdForDrag(false);
     watchPointer(false);
     setDragging(null);
     const id = e.active.data.current?.adapterId as string | undefined;
@@ -217,7 +224,10 @@ export function Board() {
         <div className="cards">
           {plan.gpus.map((g, i) => (
             <GpuCard
-              key={uids[i] ?? i}
+              // with its place in the key, a card is never moved: a GPU of a new plan that kept
+              // its id but not its place mounts anew (chips paced, see chipTurn) where React
+              // would have moved the card's element, laying out all its chips again in one frame
+              key={`${uids[i] ?? -1}@${i}`}
               uid={uids[i] ?? -1}
               index={i}
               g={g}
