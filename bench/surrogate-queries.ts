@@ -27,6 +27,7 @@ import { f1Score, smape } from "../src/core/surrogate/train";
 import { STARVATION_THRESHOLD } from "../src/core/twin/starvation";
 import { createRng } from "../src/core/workload/rng";
 import { createTwinPool } from "../workers/planPool";
+import { draw } from "../scripts/surrogate/planner-queries";
 import { placementWorkloads } from "./placement-workloads";
 
 /** One recorded query: which workload asked it, the assignment and the surrogate's answer. */
@@ -124,16 +125,9 @@ function scenarioKey(s: Scenario): string {
   return createHash("sha1").update(JSON.stringify(s)).digest("hex");
 }
 
-/** `n` of `items` drawn uniformly without replacement (seeded partial Fisher–Yates), in draw order. */
+/** `n` of `items` drawn uniformly without replacement, seeded (stream 13 of `seed`), in draw order. */
 export function sampleWithoutReplacement<T>(items: readonly T[], n: number, seed: number): T[] {
-  const a = items.slice();
-  const rng = createRng(seed, 13);
-  const k = Math.min(n, a.length);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng.next() * (a.length - i));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a.slice(0, k);
+  return draw(items, n, createRng(seed, 13));
 }
 
 /** The twin's answers for the queries' scenarios (parallel workers; cached in `cacheFile`). */

@@ -137,8 +137,8 @@ export function queryWorkload(spec: QuerySpec, k: number): FleetRequest {
   };
 }
 
-/** `n` of `items` drawn uniformly without replacement (seeded partial Fisher–Yates). */
-function draw<T>(items: readonly T[], n: number, rng: Rng): T[] {
+/** `n` of `items` drawn uniformly without replacement from `rng` (partial Fisher–Yates), in draw order. */
+export function draw<T>(items: readonly T[], n: number, rng: Rng): T[] {
   const a = items.slice();
   const k = Math.min(n, a.length);
   for (let i = 0; i < k; i++) {

@@ -49,6 +49,12 @@ function Section(props: {
   );
 }
 
+/** The latency limits of the objective: field, label, test id. */
+const SLO_FIELDS = [
+  ["ttftP99Ms", "TTFT p99 ≤", "slo-ttft"],
+  ["itlP99Ms", "ITL p99 ≤", "slo-itl"],
+] as const;
+
 function ModelSection() {
   const model = useApp((s) => s.scenario.model);
   const objective = useApp((s) => s.scenario.objective);
@@ -92,24 +98,18 @@ function ModelSection() {
         </select>
       </div>
       <div className="row2">
-        <NumField
-          label="TTFT p99 ≤"
-          unit="ms"
-          optional
-          placeholder="no limit"
-          testid="slo-ttft"
-          value={parts.ttftP99Ms}
-          onCommit={(v) => setParts({ ttftP99Ms: v })}
-        />
-        <NumField
-          label="ITL p99 ≤"
-          unit="ms"
-          optional
-          placeholder="no limit"
-          testid="slo-itl"
-          value={parts.itlP99Ms}
-          onCommit={(v) => setParts({ itlP99Ms: v })}
-        />
+        {SLO_FIELDS.map(([key, label, testid]) => (
+          <NumField
+            key={key}
+            label={label}
+            unit="ms"
+            optional
+            placeholder="no limit"
+            testid={testid}
+            value={parts[key]}
+            onCommit={(v) => setParts({ [key]: v })}
+          />
+        ))}
       </div>
       <p className="field-hint">
         Latency limits apply to every GPU over the simulated window; empty means only the starvation
