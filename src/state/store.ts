@@ -321,6 +321,9 @@ async function runJob<T>(
       if (me.byUser) notify("info", `${label}: cancelled — the previous state is kept.`);
       return undefined;
     }
+    // late callbacks of the failed job (a placement or verdict already queued from a worker
+    // that then crashed) must not change the plan the message promises to keep
+    me.controller.abort(e);
     notify("error", `${label} failed: ${describeError(e)}. The last good plan is kept.`);
     return undefined;
   } finally {
