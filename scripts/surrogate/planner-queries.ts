@@ -206,9 +206,19 @@ export async function loadOrGenerateQueryRows(
     const rows = JSON.parse(readFileSync(path, "utf8")) as QueryRow[];
     return rows.map((r) => ({ ...r, features: featuresOf(r.scenario).features }));
   }
+  // workload k's rows do not depend on the number of workloads: a cached smaller set of the
+  // same spec supplies its workloads, and only the new ones are planned and run
+  let prefix: QueryRow[] = [];
+  for (let w = spec.workloads - 1; w > 0 && prefix.length === 0; w--) {
+    const p = cachePath({ ...spec, workloads: w }, estimatorKey, fp);
+    if (existsSync(p)) prefix = JSON.parse(readFileSync(p, "utf8")) as QueryRow[];
+  }
+  const first = prefix.reduce((m, r) => Math.max(m, r.workload + 1), 0);
+  if (first > 0)
+    log(`  query design: workloads 0-${first - 1} cached, planning ${first}-${spec.workloads - 1}`);
   const t0 = performance.now();
   const picked: { scenario: Scenario; workload: number }[] = [];
-  for (let k = 0; k < spec.workloads; k++) {
+  for (let k = first; k < spec.workloads; k++) {
     const asked = await plannerAssignments(queryWorkload(spec, k), estimator);
     const rng = createRng(spec.seed, 500_000 + k);
     for (const a of draw(asked, spec.perWorkload, rng)) {
@@ -221,7 +231,7 @@ export async function loadOrGenerateQueryRows(
     }
   }
   const pool = createTwinPool();
-  const rows: QueryRow[] = [];
+  const rows: QueryRow[] = [...prefix];
   try {
     const t1 = performance.now();
     let done = 0;
@@ -244,7 +254,7 @@ export async function loadOrGenerateQueryRows(
       const x = new Float32Array(FEATURE_COUNT);
       const summary = extractFeatures(loadScenario(p.scenario), x);
       rows.push({
-        index: i,
+        index: prefix.length + i,
         features: Array.from(x),
         labels: labelsOf(r, summary),
         info: {
@@ -266,5 +276,5 @@ export async function loadOrGenerateQueryRows(
   }
   mkdirSync(DATASET_DIR, { recursive: true });
   writeFileSync(path, JSON.stringify(rows));
-  return rows;
+  return first > 0 ? rows.map((r) => ({ ...r, features: featuresOf(r.scenario).features })) : rows;
 }
